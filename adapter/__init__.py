@@ -1,0 +1,1 @@
+"""Pleo export adapter."""

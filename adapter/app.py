@@ -1,0 +1,119 @@
+"""``create_app(settings)``: the proxy as a Starlette application.
+
+The lifespan owns every resource (the one ``httpx.AsyncClient``, the store, the workflow
+and its background task) and closes them on the way out; nothing lives in module globals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TypedDict
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.routing import Route
+
+from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
+from adapter.errors import exception_handlers
+from adapter.export.client import ExportClient, build_http_client
+from adapter.legacy.responses import LegacyJSONResponse
+from adapter.legacy.routes import legacy_routes
+from adapter.mapping import load_mapping_table
+from adapter.observability.request_id import RequestIdMiddleware
+from adapter.settings import Settings, load_settings
+from adapter.store import MemoryStore
+from adapter.workflow import JobWorkflow, WorkflowSettings
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("adapter")
+
+
+class State(TypedDict):
+    settings: Settings
+    authenticator: Authenticator
+    workflow: JobWorkflow
+    readiness: dict[str, bool]
+
+
+def _authenticator(settings: Settings) -> Authenticator:
+    if settings.auth_mode == "credentials":
+        assert settings.credentials_file is not None  # noqa: S101 - enforced by Settings
+        return CredentialsFileAuthenticator.from_file(settings.credentials_file)
+    return PassthroughAuthenticator()
+
+
+def create_app(
+    settings: Settings | None = None, *, export_transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """Build the proxy; ``export_transport`` lets tests and the demo route Pleo in-process."""
+    settings = settings or load_settings()
+    # Fail at construction, not on the first request: a bad table or file must stop start-up.
+    table = load_mapping_table(settings.mappings_dir)
+    authenticator = _authenticator(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        http = build_http_client(
+            timeout_seconds=settings.upstream_timeout_seconds,
+            max_connections=settings.upstream_max_connections,
+            transport=export_transport,
+        )
+        store = MemoryStore()
+        workflow = JobWorkflow(
+            client=ExportClient(
+                http,
+                base_url=settings.export_api_url,
+                max_in_flight=settings.upstream_max_in_flight,
+            ),
+            store=store,
+            table=table,
+            settings=WorkflowSettings(
+                job_idle_seconds=settings.job_idle_seconds,
+                idle_policy=settings.idle_policy,
+                discovery_min_interval_seconds=settings.discovery_min_interval_seconds,
+            ),
+        )
+        stop = asyncio.Event()
+        background = asyncio.create_task(workflow.run(settings.poll_interval_seconds, stop))
+        readiness = {"ready": True}
+        try:
+            yield {
+                "settings": settings,
+                "authenticator": authenticator,
+                "workflow": workflow,
+                "readiness": readiness,
+            }
+        finally:
+            readiness["ready"] = False
+            stop.set()
+            await background
+            await http.aclose()
+            await store.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/livez", livez, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            *legacy_routes(),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+    )
+
+
+async def livez(request: Request) -> LegacyJSONResponse:
+    return LegacyJSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> LegacyJSONResponse:
+    ready = request.state.readiness["ready"]
+    return LegacyJSONResponse(
+        {"status": "ready" if ready else "stopping"}, status_code=200 if ready else 503
+    )

@@ -1,0 +1,1 @@
+"""The surface legacy integrations see: ``/v1/expenses`` routes, models and pagination."""

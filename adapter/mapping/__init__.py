@@ -1,0 +1,35 @@
+"""The field mapping: Export Item v3 -> legacy Expense, and statuses both ways, as data.
+
+The tables live in ``mappings/*.toml`` (``adapter/_mappings`` in a wheel); see its README.
+:func:`load_mapping_table` reads and validates them once at start-up, the pure functions
+take the loaded table as their first argument.
+"""
+
+from __future__ import annotations
+
+from adapter.mapping.engine import ItemUpdateExtras, legacy_status, plan_item_update, to_expense
+from adapter.mapping.errors import MappingError, MappingTableError, TableProblem
+from adapter.mapping.table import (
+    FieldRow,
+    MappingTable,
+    TableReport,
+    check_tables,
+    default_table_directory,
+    load_mapping_table,
+)
+
+__all__ = [
+    "FieldRow",
+    "ItemUpdateExtras",
+    "MappingError",
+    "MappingTable",
+    "MappingTableError",
+    "TableProblem",
+    "TableReport",
+    "check_tables",
+    "default_table_directory",
+    "legacy_status",
+    "load_mapping_table",
+    "plan_item_update",
+    "to_expense",
+]

@@ -1,0 +1,197 @@
+"""Named transforms and aggregates: the only code a table row can call by name.
+
+A transform turns one non-null source value into one legacy value; the engine passes null
+through without calling it. Each declares the source type it accepts and the legacy type it
+produces, so the table check can reject a row that wires it to the wrong fields. A factory
+receives the data tables it needs (currencies, types) once, at load time, and returns the
+function used per item.
+"""
+
+from __future__ import annotations
+
+import decimal
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from adapter.export.models import ExportItemFile, MoneyModel
+from adapter.legacy.models import ExpenseType, LegacyAmount
+from adapter.mapping.errors import MappingError
+
+__all__ = [
+    "AGGREGATES",
+    "TRANSFORMS",
+    "Aggregate",
+    "CurrencyTable",
+    "Transform",
+    "TransformTables",
+    "TypeTable",
+    "money_to_legacy",
+    "receipt_id",
+    "same_or_null",
+]
+
+# Enough precision that moving the decimal point never rounds.
+_EXACT = decimal.Context(
+    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[decimal.Inexact]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTable:
+    """``currencies.toml``: the legacy money unit and the ISO 4217 exponent per currency."""
+
+    legacy_units: str
+    default_exponent: int
+    exponents: Mapping[str, int]
+
+    def exponent(self, currency: str) -> int:
+        return self.exponents.get(currency, self.default_exponent)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRow:
+    v3: str
+    legacy: ExpenseType
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class TypeTable:
+    """``types.toml``: v3 item type -> legacy ExpenseType, with a default for the unknown."""
+
+    rows: tuple[TypeRow, ...]
+    default: ExpenseType
+    default_note: str
+
+    def lookup(self, v3_type: str) -> ExpenseType:
+        for row in self.rows:
+            if row.v3 == v3_type:
+                return row.legacy
+        return self.default
+
+
+@dataclass(frozen=True, slots=True)
+class TransformTables:
+    """The data tables a transform factory may read."""
+
+    currencies: CurrencyTable
+    types: TypeTable
+
+
+def money_to_legacy(money: MoneyModel, currencies: CurrencyTable) -> dict[str, Any]:
+    """A v3 amount (minor units) as a legacy ``{value, currency}`` in the table's unit, exactly."""
+    value = money.value
+    if not value.is_finite():
+        msg = f"amount {value!r} {money.currency} is not a finite number"
+        raise MappingError(msg)
+    if currencies.legacy_units == "major":
+        exponent = currencies.exponent(money.currency)
+        if exponent:
+            value = value.scaleb(-exponent, _EXACT)
+    return {"value": value, "currency": money.currency}
+
+
+def receipt_id(file: ExportItemFile) -> str:
+    """The file's id if it has one, else a UUIDv5 of its URL path (never the signed URL)."""
+    if file.id:
+        return file.id
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, urlsplit(file.url).path))
+
+
+def same_or_null(values: Iterable[Any]) -> Any:
+    """One value, or several equal values: that value. Different values or none: null."""
+    it = iter(values)
+    first = next(it, None)
+    for value in it:
+        if value != first:
+            return None
+    return first
+
+
+def _money(tables: TransformTables) -> Callable[[Any], Any]:
+    currencies = tables.currencies
+    if currencies.legacy_units == "minor":
+        return lambda money: {"value": money.value, "currency": money.currency}
+    exponents = dict(currencies.exponents)
+    default = currencies.default_exponent
+
+    def money(money: MoneyModel) -> dict[str, Any]:
+        value = money.value
+        exponent = exponents.get(money.currency, default)
+        if exponent:
+            if not value.is_finite():
+                return money_to_legacy(money, currencies)  # raises the MappingError
+            value = value.scaleb(-exponent, _EXACT)
+        return {"value": value, "currency": money.currency}
+
+    return money
+
+
+def _expense_type(tables: TransformTables) -> Callable[[Any], Any]:
+    lookup = {row.v3: row.legacy for row in tables.types.rows}
+    default = tables.types.default
+    return lambda v3_type: lookup.get(v3_type, default)
+
+
+def _receipt_id(_tables: TransformTables) -> Callable[[Any], Any]:
+    return receipt_id
+
+
+@dataclass(frozen=True, slots=True)
+class Transform:
+    """A named transform: what it accepts, what it produces, and how to build it."""
+
+    name: str
+    accepts: type
+    produces: type
+    factory: Callable[[TransformTables], Callable[[Any], Any]]
+    doc: str
+
+
+TRANSFORMS: Mapping[str, Transform] = {
+    t.name: t
+    for t in (
+        Transform(
+            "money",
+            MoneyModel,
+            LegacyAmount,
+            _money,
+            "MoneyModel (minor units) -> {value, currency} in currencies.toml legacy_units",
+        ),
+        Transform(
+            "expense_type",
+            str,
+            ExpenseType,
+            _expense_type,
+            "v3 item type -> legacy ExpenseType via types.toml (default for unknown types)",
+        ),
+        Transform(
+            "receipt_id",
+            ExportItemFile,
+            str,
+            _receipt_id,
+            "file -> its id, else UUIDv5(NAMESPACE_URL, URL path without query)",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """How values from several lines become one legacy value (``scalar``) or one list."""
+
+    name: str
+    shape: str  # "scalar": many values -> one; "list": nested lists -> one flat list
+    doc: str
+
+
+AGGREGATES: Mapping[str, Aggregate] = {
+    a.name: a
+    for a in (
+        Aggregate("same_or_null", "scalar", "one value or all equal -> it; else null (A.2)"),
+        Aggregate("union", "list", "flatten over lines, keep first occurrence order (A.2)"),
+    )
+}

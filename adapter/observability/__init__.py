@@ -1,0 +1,1 @@
+"""Request ids, logging set-up and redaction."""

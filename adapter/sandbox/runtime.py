@@ -1,0 +1,27 @@
+"""Everything one running sandbox holds: the world state plus the traffic controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from adapter.sandbox.config import SandboxConfig
+from adapter.sandbox.state import SandboxState
+from adapter.sandbox.traffic import FaultBook, RequestStats
+
+__all__ = ["SandboxRuntime"]
+
+
+@dataclass(slots=True)
+class SandboxRuntime:
+    """The state, statistics, faults and added round-trip time of one sandbox app."""
+
+    config: SandboxConfig
+    state: SandboxState
+    stats: RequestStats = field(default_factory=RequestStats)
+    faults: FaultBook = field(default_factory=FaultBook)
+    rtt_ms: float = 0.0
+
+    @classmethod
+    def create(cls, config: SandboxConfig) -> SandboxRuntime:
+        """Seed a new sandbox from ``config``."""
+        return cls(config=config, state=SandboxState(config), rtt_ms=config.rtt_ms)

@@ -1,0 +1,131 @@
+"""Process settings, read once from ``ADAPTER_*`` environment variables (pydantic-settings).
+
+Invalid settings stop start-up with one readable line naming the variable; the CLI turns the
+:class:`~adapter.errors.ConfigurationError` raised here into exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapter.errors import ConfigurationError
+
+__all__ = ["Settings", "load_settings"]
+
+_ENV_PREFIX = "ADAPTER_"
+# Pleo expires a job one hour after its last update; the idle policy must act before that.
+_PLEO_JOB_EXPIRY_SECONDS = 3600
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=_ENV_PREFIX, extra="ignore", frozen=True)
+
+    export_api_url: str = Field(
+        default="https://external.pleo.io",
+        description="Origin of Pleo's Export API v3; credentials are sent nowhere else.",
+    )
+    legacy_api_url: str = Field(
+        default="https://openapi.pleo.io",
+        description="Origin of Pleo's legacy API (pass-through and comparison).",
+    )
+    auth_mode: Literal["passthrough", "credentials"] = Field(
+        default="passthrough",
+        description="passthrough: forward the client's Authorization; credentials: map legacy "
+        "tokens to v3 credentials with ADAPTER_CREDENTIALS_FILE.",
+    )
+    credentials_file: Path | None = Field(
+        default=None, description="TOML file of tenants (required in credentials mode)."
+    )
+    store_url: str = Field(default="memory://", description="memory:// (one replica).")
+    mappings_dir: Path | None = Field(
+        default=None, description="Directory of mapping tables; default: the shipped tables."
+    )
+    job_idle_seconds: int = Field(
+        default=900,
+        gt=0,
+        lt=_PLEO_JOB_EXPIRY_SECONDS,
+        description="A claimed job whose legacy client is quiet this long gets the idle policy.",
+    )
+    idle_policy: Literal["fail", "wait"] = Field(
+        default="fail",
+        description="fail: unreported items are failed and the job closed before Pleo's expiry; "
+        "wait: leave them to Pleo's one-hour expiry.",
+    )
+    poll_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often known tenants' jobs are polled."
+    )
+    discovery_min_interval_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Minimum time between two on-demand job discoveries for one tenant.",
+    )
+    upstream_timeout_seconds: float = Field(default=15.0, gt=0)
+    upstream_max_in_flight: int = Field(default=8, ge=1, le=256)
+    upstream_max_connections: int = Field(default=20, ge=1, le=1000)
+    default_page_size: int = Field(default=100, ge=1)
+    max_page_size: int = Field(default=1000, ge=1)
+    max_ids_per_put: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("export_api_url", "legacy_api_url")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            msg = "must be an http(s) origin such as https://external.pleo.io"
+            raise ValueError(msg)
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            msg = "must be an origin only (scheme, host, port), without path or credentials"
+            raise ValueError(msg)
+        return value.rstrip("/")
+
+    @field_validator("store_url")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if value != "memory://":
+            msg = "only memory:// is supported in this version"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.auth_mode == "credentials" and self.credentials_file is None:
+            msg = "credentials_file: required when ADAPTER_AUTH_MODE=credentials"
+            raise ValueError(msg)
+        if self.credentials_file is not None and not self.credentials_file.is_file():
+            msg = f"credentials_file: {self.credentials_file} is not a readable file"
+            raise ValueError(msg)
+        if self.mappings_dir is not None and not self.mappings_dir.is_dir():
+            msg = f"mappings_dir: {self.mappings_dir} is not a directory"
+            raise ValueError(msg)
+        if self.default_page_size > self.max_page_size:
+            msg = "default_page_size: must not exceed ADAPTER_MAX_PAGE_SIZE"
+            raise ValueError(msg)
+        return self
+
+
+def load_settings() -> Settings:
+    """Read the environment, or raise one readable :class:`ConfigurationError`."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    location = [str(part) for part in first["loc"]]
+    message = first["msg"].removeprefix("Value error, ")
+    if not location and ":" in message:
+        # Model-level checks name their field at the front of the message.
+        field_name, _, message = message.partition(":")
+        location = [field_name.strip()]
+        message = message.strip()
+    variable = _ENV_PREFIX + "_".join(location).upper() if location else "settings"
+    return f"invalid setting {variable}: {message}"

@@ -1,0 +1,126 @@
+"""Micro benchmark of the mapping: 10,000 varied Export Items -> legacy Expenses, one core.
+
+Run: ``python benchmarks/bench_mapping.py`` (see benchmarks/README.md for what is measured).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from adapter.export.models import ExportItemV3
+from adapter.mapping import load_mapping_table, to_expense
+
+N_ITEMS = 10_000
+RUNS = 7
+TYPES = ["card_purchase", "out_of_pocket", "invoice", "fee", "mileage", "overdraft"]
+CURRENCIES = ["SEK", "EUR", "JPY", "BHD", "GBP", "DKK"]
+ITEM_STATUSES = ["pending", "in_progress", "successful", "failed", "abandoned", None]
+
+
+def _money(rng: random.Random, currency: str) -> dict[str, Any]:
+    return {"currency": currency, "value": rng.randint(-50_000, 5_000_000)}
+
+
+def _amount(rng: random.Random, supplier: str, wallet: str) -> dict[str, Any]:
+    return {"inSupplierCurrency": _money(rng, supplier), "inWalletCurrency": _money(rng, wallet)}
+
+
+def make_item(rng: random.Random, n: int) -> dict[str, Any]:
+    """One deterministic, varied Export Item as wire JSON (0-4 lines, optional blocks)."""
+    supplier, wallet = rng.choice(CURRENCIES), rng.choice(CURRENCIES)
+    tag_pool = [{"id": f"tag-{i}", "code": f"T{i}", "groupCode": f"G{i % 3}"} for i in range(6)]
+    lines = []
+    for j in range(rng.randint(0, 4)):
+        lines.append(
+            {
+                "accountingEntryLineId": f"line-{n}-{j}",
+                "lineAmount": _amount(rng, supplier, wallet),
+                "netAmount": _amount(rng, supplier, wallet),
+                "account": rng.choice([None, {"id": f"acc-{rng.randint(1, 3)}", "name": "A"}]),
+                "tax": rng.choice(
+                    [
+                        None,
+                        {
+                            "id": "tax-1",
+                            "rate": "0.25",
+                            "type": "inclusive",
+                            "amount": _amount(rng, supplier, wallet),
+                        },
+                    ]
+                ),
+                "tags": rng.sample(tag_pool, rng.randint(0, 3)),
+            }
+        )
+    person = {"id": f"user-{n % 50}", "name": "U", "code": rng.choice([None, "E1"])}
+    return {
+        "accountingEntryId": f"00000000-0000-0000-0000-{n:012d}",
+        "companyId": "company-1",
+        "type": rng.choice(TYPES),
+        "date": "2025-12-10T15:46:34Z",
+        "note": rng.choice([None, "Printer ink"]),
+        "amount": _amount(rng, supplier, wallet),
+        "accountingEntryLines": lines,
+        "additionalInformation": {
+            "reconciliationId": f"rec-{n}",
+            "reconciledEntries": rng.choice([None, [], ["r1", "r2"]]),
+        },
+        "files": rng.choice(
+            [None, [{"url": f"https://files.example/r/{n}.pdf?sig=abc", "type": "pdf", "size": 1}]]
+        ),
+        "supplier": rng.choice([None, {"name": "Target", "taxIdentifier": "GB123"}]),
+        "team": rng.choice([None, {"id": "team-1", "name": "Ops"}]),
+        "user": rng.choice([None, person]),
+        "vendor": rng.choice([None, {"id": "v-1", "name": "Target", "defaultCurrency": "GBP"}]),
+    }
+
+
+def _time(fn: Callable[[], object]) -> list[float]:
+    runs = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+def main() -> int:
+    rng = random.Random(20260101)
+    raw = [make_item(rng, n) for n in range(N_ITEMS)]
+    payloads = [orjson.dumps(item) for item in raw]
+    statuses = [ITEM_STATUSES[n % len(ITEM_STATUSES)] for n in range(N_ITEMS)]
+    items = [ExportItemV3.model_validate_json(p) for p in payloads]
+    table = load_mapping_table()
+    pairs = list(zip(items, statuses, strict=True))
+
+    def map_all() -> None:
+        for item, status in pairs:
+            to_expense(table, item, status)
+
+    def validate_all() -> None:
+        for payload in payloads:
+            ExportItemV3.model_validate_json(payload)
+
+    def both() -> None:
+        for payload, status in zip(payloads, statuses, strict=True):
+            to_expense(table, ExportItemV3.model_validate_json(payload), status)
+
+    print(f"python {sys.version.split()[0]}, {N_ITEMS} items, median of {RUNS} runs, one core")
+    for label, fn in (
+        ("to_expense (validated Expense out)", map_all),
+        ("ExportItemV3.model_validate_json", validate_all),
+        ("JSON bytes -> validated Expense", both),
+    ):
+        per_item = statistics.median(_time(fn)) / N_ITEMS * 1e6
+        print(f"  {label:<38} {per_item:6.2f} us/item")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

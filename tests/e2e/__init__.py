@@ -1,0 +1,1 @@
+"""End-to-end tests: the real proxy and sandbox processes on loopback."""

@@ -1,0 +1,211 @@
+"""Hypothesis properties of the mapping over generated, schema-valid Export Items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapter.errors import Conflict
+from adapter.export.models import ExportItemV3, ExportJobItemStatus
+from adapter.jsonio import dumps, loads
+from adapter.legacy.models import Expense, LegacyStatus
+from adapter.mapping import (
+    MappingError,
+    MappingTable,
+    legacy_status,
+    load_mapping_table,
+    plan_item_update,
+    to_expense,
+)
+
+TABLE = load_mapping_table()
+NOW = datetime(2026, 4, 22, 10, 8, 56, tzinfo=UTC)
+CURRENCIES = ["SEK", "EUR", "JPY", "BHD", "KWD", "ISK", "UNDEFINED", "XYZ"]
+ITEM_STATUSES: list[str | None] = [s.value for s in ExportJobItemStatus] + [None]
+TYPES = [*(r.v3 for r in TABLE.types.rows), "overdraft", "brand_new_type"]
+
+PROPERTY_SETTINGS = settings(
+    max_examples=75,
+    deadline=timedelta(milliseconds=500),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+ids = st.uuids().map(str)
+text = st.text(max_size=12)
+minor = st.one_of(
+    st.integers(min_value=-(10**15), max_value=10**15).map(Decimal),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=3, min_value=-(10**9), max_value=10**9
+    ),
+)
+
+
+@st.composite
+def money(draw: st.DrawFn, currency: str | None = None) -> dict[str, Any]:
+    return {"currency": currency or draw(st.sampled_from(CURRENCIES)), "value": draw(minor)}
+
+
+@st.composite
+def amount(draw: st.DrawFn) -> dict[str, Any]:
+    return {"inSupplierCurrency": draw(money()), "inWalletCurrency": draw(money())}
+
+
+TAG_POOL = [{"id": f"tag-{i}", "code": f"T{i}", "groupCode": f"G{i % 2}"} for i in range(5)]
+
+
+@st.composite
+def line(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "accountingEntryLineId": draw(ids),
+        "lineAmount": draw(amount()),
+        "netAmount": draw(amount()),
+        "account": draw(
+            st.none() | st.sampled_from(["a1", "a2"]).map(lambda a: {"id": a, "name": "A"})
+        ),
+        "tax": draw(
+            st.none()
+            | st.builds(
+                lambda t, a: {"id": t, "rate": "0.25", "type": "inclusive", "amount": a},
+                st.sampled_from(["t1", "t2"]),
+                amount(),
+            )
+        ),
+        "tags": draw(st.none() | st.lists(st.sampled_from(TAG_POOL), max_size=4)),
+    }
+
+
+@st.composite
+def export_items(draw: st.DrawFn) -> ExportItemV3:
+    """Export Items valid against the v3 model: every optional block present or null."""
+    maybe = lambda strategy: draw(st.none() | strategy)  # noqa: E731 -- a local shorthand
+    data = {
+        "accountingEntryId": draw(ids),
+        "companyId": draw(ids),
+        "type": draw(st.sampled_from(TYPES) | text),
+        "date": draw(st.datetimes(timezones=st.just(UTC))).isoformat(),
+        "note": maybe(text),
+        "amount": draw(amount()),
+        "accountingEntryLines": draw(st.lists(line(), max_size=4)),
+        "additionalInformation": {
+            "reconciliationId": draw(text),
+            "reconciledEntries": maybe(st.lists(text, max_size=3, unique=True)),
+        },
+        "files": maybe(
+            st.lists(
+                st.builds(
+                    lambda fid, path, sig: {
+                        "id": fid,
+                        "url": f"https://files.example/{path}?sig={sig}",
+                        "type": "image/jpeg",
+                        "size": 1,
+                    },
+                    st.none() | ids,
+                    st.from_regex(r"[a-z0-9/]{1,12}", fullmatch=True),
+                    text,
+                ),
+                max_size=3,
+            )
+        ),
+        "supplier": maybe(st.builds(lambda t: {"taxIdentifier": t}, st.none() | text)),
+        "team": maybe(st.builds(lambda i: {"id": i, "name": "T"}, ids)),
+        "user": maybe(
+            st.builds(lambda i, c: {"id": i, "name": "U", "code": c}, ids, st.none() | text)
+        ),
+        "vendor": maybe(st.builds(lambda i: {"id": i, "name": "V", "defaultCurrency": "SEK"}, ids)),
+    }
+    return ExportItemV3.model_validate(data)
+
+
+def _map(table: MappingTable, item: ExportItemV3, status: str | None) -> Expense | None:
+    try:
+        return to_expense(table, item, status)
+    except MappingError:
+        return None
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items(), status=st.sampled_from(ITEM_STATUSES) | text)
+def test_totality_a_valid_expense_or_a_mapping_error(item: ExportItemV3, status: str) -> None:
+    """Any valid Export Item gives an Expense that re-validates, or MappingError, never else."""
+    expense = _map(TABLE, item, status)
+    if expense is not None:
+        assert Expense.model_validate(expense.model_dump()) == expense
+        assert Expense.model_validate_json(dumps(expense.model_dump())) == expense
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items(), status=st.sampled_from(ITEM_STATUSES))
+def test_money_is_exact_and_survives_json(item: ExportItemV3, status: str | None) -> None:
+    """Legacy value * 10**exponent == the v3 minor value exactly, and JSON keeps the digits."""
+    expense = to_expense(TABLE, item, status)
+    wallet = item.amount.in_wallet_currency
+    assert expense.amountSettled is not None
+    exponent = TABLE.currencies.exponent(wallet.currency)
+    assert isinstance(expense.amountSettled.value, Decimal)
+    assert expense.amountSettled.value.scaleb(exponent) == wallet.value
+    assert expense.amountSettled.currency == wallet.currency
+    for legacy_line, v3_line in zip(expense.lines, item.accounting_entry_lines, strict=True):
+        assert legacy_line.amountSettled is not None
+        scaled = legacy_line.amountSettled.value.scaleb(
+            TABLE.currencies.exponent(v3_line.line_amount.in_wallet_currency.currency)
+        )
+        assert scaled == v3_line.line_amount.in_wallet_currency.value
+    exact = format(expense.amountSettled.value, "f").encode()
+    assert b'"amountSettled":{"value":' + exact + b"," in dumps(expense.model_dump())
+    decoded = loads(dumps(expense.model_dump()))["amountSettled"]["value"]
+    assert isinstance(decoded, int | float)
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items())
+def test_id_round_trip_and_idempotence(item: ExportItemV3) -> None:
+    """Expense.id is the accountingEntryId, and mapping the same input twice is equal."""
+    first = to_expense(TABLE, item, "pending")
+    assert first.id == item.accounting_entry_id
+    assert to_expense(TABLE, item, "pending") == first
+    assert dumps(to_expense(TABLE, item, "pending").model_dump()) == dumps(first.model_dump())
+
+
+@pytest.mark.parametrize("current", ITEM_STATUSES)
+@pytest.mark.parametrize("requested", list(LegacyStatus))
+def test_status_round_trip_and_second_put_is_a_no_op(
+    current: str | None, requested: LegacyStatus
+) -> None:
+    """A planned update reads back as the requested legacy status; repeating it is a no-op."""
+    try:
+        update = plan_item_update(TABLE, current, requested, accounting_entry_id="e-1", now=NOW)
+    except Conflict:
+        assert legacy_status(TABLE, current) != requested
+        return
+    if update is None:
+        assert legacy_status(TABLE, current) == requested
+        return
+    assert legacy_status(TABLE, update.status) == requested
+    again = plan_item_update(TABLE, update.status, requested, accounting_entry_id="e-1", now=NOW)
+    assert again is None
+
+
+@PROPERTY_SETTINGS
+@given(
+    current=st.sampled_from(ITEM_STATUSES),
+    requests=st.lists(st.sampled_from(list(LegacyStatus)), max_size=6),
+)
+def test_any_sequence_of_puts_never_leaves_a_terminal_status(
+    current: str | None, requests: list[LegacyStatus]
+) -> None:
+    """Applying legacy PUTs in any order never changes an item once it is terminal (A.3)."""
+    status = current
+    for requested in requests:
+        before = status
+        try:
+            update = plan_item_update(TABLE, status, requested, accounting_entry_id="e-1", now=NOW)
+        except Conflict:
+            continue
+        if update is not None:
+            assert before is None or not ExportJobItemStatus(before).is_terminal
+            status = update.status.value
