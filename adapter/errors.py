@@ -42,7 +42,7 @@ from starlette.responses import Response
 from starlette.types import ExceptionHandler
 
 from adapter import jsonio
-from adapter.observability.request_id import request_id_of
+from adapter.observability.request_id import REQUEST_ID_HEADER, request_id_of
 
 __all__ = [
     "AdapterError",
@@ -215,12 +215,16 @@ def legacy_error_body(error_type: str, message: str, request_id: str | None) -> 
 def _respond(
     request: Request, status: int, body: dict[str, str], headers: Mapping[str, str]
 ) -> Response:
-    return Response(
+    response = Response(
         jsonio.dumps(body),
         status_code=status,
         headers=dict(headers),
         media_type="application/json; charset=utf-8",
     )
+    # A 500 is sent from outside every middleware, so the id header is set here as well.
+    if "requestId" in body:
+        response.headers[REQUEST_ID_HEADER] = body["requestId"]
+    return response
 
 
 async def _adapter_error(request: Request, exc: Exception) -> Response:

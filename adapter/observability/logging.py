@@ -13,7 +13,8 @@ __all__ = ["RedactingFilter", "configure_logging"]
 
 # Anything shaped like a credential is masked, whatever logger wrote it.
 _SECRET = re.compile(
-    r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?|bearer\s+|basic\s+|whsec_)[A-Za-z0-9+/=._~-]+"
+    r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic)\s+)?|bearer\s+|basic\s+|whsec_)"
+    r"[A-Za-z0-9+/=._~-]+"
 )
 
 

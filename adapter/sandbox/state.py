@@ -215,7 +215,7 @@ class SandboxState:
         self.ledger.record(
             now,
             "job_created",
-            company_id=None,
+            company_id=job.company_id,
             job_id=job.id,
             outcome="accepted",
             job_status_after=job.status,
@@ -248,7 +248,7 @@ class SandboxState:
                 self.ledger.record(
                     now,
                     "job_expired",
-                    company_id=None,
+                    company_id=job.company_id,
                     job_id=job.id,
                     outcome="accepted",
                     job_status_before=before,
@@ -265,7 +265,7 @@ class SandboxState:
                 self.ledger.record(
                     now,
                     "item_abandoned",
-                    company_id=None,
+                    company_id=job.company_id,
                     job_id=job.id,
                     outcome="accepted",
                     accounting_entry_id=item.accounting_entry_id,

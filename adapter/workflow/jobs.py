@@ -174,7 +174,11 @@ class JobWorkflow:
                 await self._store.release_lease(lease, self._owner)
 
     async def _update(self, tenant: Tenant, changes: Sequence[StatusChange]) -> UpdateResult:
-        state = await self._fresh_state(tenant)
+        # The proxy writes every change through, so its own view of known jobs is current;
+        # Pleo is asked again only when the client names something that view does not hold.
+        state = await self._fresh_state(tenant, max_age=float("inf"))
+        if any(state.job_of(c.expense_id) is None for c in changes):
+            state = await self._fresh_state(tenant)
         now = self._now()
         planned: dict[str, list[UpdateExportJobItemV3]] = {}
         jobs: dict[str, JobState] = {}
@@ -344,13 +348,19 @@ class JobWorkflow:
 
     # --- state ------------------------------------------------------------------------------
 
-    async def _fresh_state(self, tenant: Tenant, *, force: bool = False) -> TenantState:
+    async def _fresh_state(
+        self, tenant: Tenant, *, force: bool = False, max_age: float | None = None
+    ) -> TenantState:
+        """The tenant's state, discovered again if older than ``max_age`` (default: the
+        on-demand discovery interval, which keeps a busy client from hammering Pleo)."""
+        if max_age is None:
+            max_age = self._settings.discovery_min_interval_seconds
         state = self._states.get(tenant.key)
         if state is None:
             raw = await self._store.get(f"state:{tenant.key}")
             state = TenantState.loads(raw) if raw is not None else TenantState()
         age = self._clock() - state.discovered_at
-        if force or state.stale or age >= self._settings.discovery_min_interval_seconds:
+        if force or state.stale or age >= max_age:
             state = await self._discover(tenant, state)
             self._states[tenant.key] = state
             await self._save(tenant, state)

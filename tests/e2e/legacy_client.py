@@ -67,7 +67,11 @@ class LegacyClient:
     # --- raw calls (for asserting on refusals) ------------------------------------------------
 
     def get_page(self, status: str = "QUEUED", offset: int = 0) -> httpx.Response:
-        params = {"status": status, "pageOffset": offset, "pageSize": self.page_size}
+        params: dict[str, str | int] = {
+            "status": status,
+            "pageOffset": offset,
+            "pageSize": self.page_size,
+        }
         return self._http.get("/v1/expenses", params=params)
 
     def get_expense(self, expense_id: str) -> httpx.Response:

@@ -18,6 +18,9 @@ from tests.e2e.conftest import ProxyFactory, SandboxFactory
 from tests.e2e.legacy_client import LegacyClient
 from tests.e2e.processes import ManagedProcess, Sandbox
 
+# Each test starts its own processes; none should come near this.
+pytestmark = pytest.mark.timeout(60)
+
 LEGACY_ERROR_KEYS = {"type", "message", "requestId"}
 
 

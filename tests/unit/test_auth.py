@@ -262,12 +262,6 @@ def test_unreadable_credentials_file_is_a_configuration_error(tmp_path: Path) ->
     assert str(missing) in caught.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapter/auth.py _parse_row: len()==64 is checked before bytes.fromhex, which skips "
-    "whitespace, so a 64-character value with spaces is accepted as a 31-byte digest that "
-    "can never match any token",
-)
 def test_hash_with_whitespace_is_not_64_hex_characters() -> None:
     """A legacy_token_sha256 of 64 characters that are not all hex digits is refused."""
     padded = " " + sha256("first")[:62] + " "

@@ -70,12 +70,6 @@ def test_serve_with_a_malformed_credentials_file_exits_2_with_one_line(
     assert "canary" not in lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapter/settings.py does not check that mappings_dir exists (credentials_file is "
-    "checked); create_app then raises MappingTableError, whose message is one line per "
-    "missing table and never names ADAPTER_MAPPINGS_DIR",
-)
 def test_serve_with_a_missing_mappings_dir_exits_2_with_one_line(
     clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

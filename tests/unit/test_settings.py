@@ -76,6 +76,7 @@ def test_valid_variable_is_read(
         ("ADAPTER_MAX_BODY_BYTES", "100"),
         ("ADAPTER_LOG_LEVEL", "TRACE"),
         ("ADAPTER_CREDENTIALS_FILE", "/nonexistent/tenants.toml"),
+        ("ADAPTER_MAPPINGS_DIR", "/nonexistent/mappings"),
     ],
 )
 def test_invalid_variable_is_named_in_one_readable_line(
