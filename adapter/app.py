@@ -79,6 +79,12 @@ def create_app(
                 discovery_min_interval_seconds=settings.discovery_min_interval_seconds,
             ),
         )
+        if isinstance(authenticator, CredentialsFileAuthenticator):
+            # Known up front: poll for their jobs before their integrations first call.
+            for tenant in authenticator.tenants:
+                workflow.register(tenant, permanent=True)
+        # Operators' and tests' handle on the running workflow (e.g. to run a round now).
+        app.state.workflow = workflow
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(settings.poll_interval_seconds, stop))
         readiness = {"ready": True}

@@ -103,6 +103,11 @@ class CredentialsFileAuthenticator:
             entries.append(_parse_row(row, f"{source} tenant #{number}", seen))
         return cls(entries)
 
+    @property
+    def tenants(self) -> list[Tenant]:
+        """Every configured tenant, so scheduled polling can start before their first call."""
+        return [entry.tenant for entry in self._entries]
+
     def authenticate(self, authorization: str | None) -> Tenant:
         scheme, token = _split(authorization)
         if scheme != "bearer":

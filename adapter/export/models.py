@@ -35,6 +35,7 @@ __all__ = [
     "ExportItemAmountV3",
     "ExportItemFile",
     "ExportItemLineV3",
+    "ExportItemType",
     "ExportItemUserV3",
     "ExportItemV3",
     "ExportJobEventType",
@@ -94,6 +95,28 @@ class ExportJobItemStatus(StrEnum):
 _TERMINAL_ITEM_STATUSES = frozenset(
     {ExportJobItemStatus.FAILED, ExportJobItemStatus.SUCCESSFUL, ExportJobItemStatus.ABANDONED}
 )
+
+
+class ExportItemType(StrEnum):
+    """``ExportItemTypeV3``. ``ExportItemV3.type`` stays a ``str``: Pleo may add values."""
+
+    CARD_PURCHASE = "card_purchase"
+    CARD_INVOICE = "card_invoice"
+    OUT_OF_POCKET = "out_of_pocket"
+    MILEAGE = "mileage"
+    PER_DIEM = "per_diem"
+    EXTERNAL_REIMBURSEMENT = "external_reimbursement"
+    DIRECT_REIMBURSEMENT = "direct_reimbursement"
+    INVOICE = "invoice"
+    INVOICE_PAYMENT = "invoice_payment"
+    CHARGEBACK = "chargeback"
+    REFUND = "refund"
+    CASHBACK = "cashback"
+    ATM_WITHDRAWAL = "atm_withdrawal"
+    WALLET_TOPUP = "wallet_topup"
+    WALLET_UNLOAD = "wallet_unload"
+    PERSONAL_SPEND = "personal_spend"
+    FEE = "fee"
 
 
 class ExportJobEventType(StrEnum):

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from adapter.export.models import (
+    ExportItemType,
     ExportItemV3,
     ExportJobItemFailureReasonType,
     ExportJobItemStatus,
@@ -60,25 +61,7 @@ TYPES_FILE = "types.toml"
 CURRENCY_FILE = "currencies.toml"
 
 # pleo-api.md B §2.8.1: every value of ExportItemTypeV3 must have a row in types.toml.
-EXPORT_ITEM_TYPES_V3 = (
-    "card_purchase",
-    "card_invoice",
-    "out_of_pocket",
-    "mileage",
-    "per_diem",
-    "external_reimbursement",
-    "direct_reimbursement",
-    "invoice",
-    "invoice_payment",
-    "chargeback",
-    "refund",
-    "cashback",
-    "atm_withdrawal",
-    "wallet_topup",
-    "wallet_unload",
-    "personal_spend",
-    "fee",
-)
+EXPORT_ITEM_TYPES_V3 = tuple(t.value for t in ExportItemType)
 
 FIELD_KINDS = ("direct", "transformed", "resolved", "unavailable", "item_status")
 _NO_SOURCE_KINDS = frozenset({"unavailable", "item_status"})

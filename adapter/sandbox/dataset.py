@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from adapter.export.models import ExportItemType
 from adapter.sandbox.clock import format_timestamp
 from adapter.sandbox.models import Company, Entry
 
@@ -31,25 +32,7 @@ __all__ = [
 
 JsonObject = dict[str, Any]
 
-ITEM_TYPES: tuple[str, ...] = (
-    "card_purchase",
-    "card_invoice",
-    "out_of_pocket",
-    "mileage",
-    "per_diem",
-    "external_reimbursement",
-    "direct_reimbursement",
-    "invoice",
-    "invoice_payment",
-    "chargeback",
-    "refund",
-    "cashback",
-    "atm_withdrawal",
-    "wallet_topup",
-    "wallet_unload",
-    "personal_spend",
-    "fee",
-)
+ITEM_TYPES: tuple[str, ...] = tuple(t.value for t in ExportItemType)
 _TYPE_WEIGHTS: tuple[int, ...] = (30, 4, 10, 4, 3, 3, 4, 8, 4, 2, 3, 2, 2, 2, 1, 2, 3)
 
 # ISO 4217 minor-unit exponents of every currency the sandbox uses.

@@ -129,17 +129,28 @@ class JobWorkflow:
         self._tenants: TTLCache[str, Tenant] = TTLCache(
             maxsize=self._settings.max_tenants, ttl=_STATE_TTL_SECONDS
         )
+        self._configured: dict[str, Tenant] = {}
         # The mapped data layer: large (kilobytes per item), derivable, so process-local and
         # bounded in jobs; an evicted job is read again from Pleo when next needed.
         self._expenses: TTLCache[tuple[str, str], dict[str, Expense]] = TTLCache(
             maxsize=self._settings.max_cached_jobs, ttl=_STATE_TTL_SECONDS
         )
 
+    def register(self, tenant: Tenant, *, permanent: bool = False) -> None:
+        """Include ``tenant`` in scheduled work (polling, recovery, idle).
+
+        A tenant seen on a request is remembered for a while; a configured one for good.
+        """
+        if permanent:
+            self._configured[tenant.key] = tenant
+        elif tenant.key not in self._configured:
+            self._tenants[tenant.key] = tenant
+
     # --- reads (never change anything upstream) -------------------------------------------
 
     async def view(self, tenant: Tenant) -> list[Expense]:
         """The expenses of the tenant's current jobs, in Pleo's order, statuses current."""
-        self._tenants[tenant.key] = tenant
+        self.register(tenant)
         async with self._locks.hold(tenant.key):
             state = await self._fresh_state(tenant)
             return self._render(tenant, state)
@@ -160,7 +171,7 @@ class JobWorkflow:
 
         Nothing is sent upstream unless every change is known and allowed (404 / 409).
         """
-        self._tenants[tenant.key] = tenant
+        self.register(tenant)
         async with self._locks.hold(tenant.key):
             lease = f"lease:{tenant.key}"
             if not await self._store.acquire_lease(
@@ -290,7 +301,7 @@ class JobWorkflow:
 
     async def maintain(self) -> None:
         """One round of scheduled work for every known tenant: poll, recover, idle out."""
-        for key, tenant in list(self._tenants.items()):
+        for key, tenant in [*self._configured.items(), *self._tenants.items()]:
             try:
                 async with self._locks.hold(key):
                     state = await self._fresh_state(tenant, force=True)

@@ -104,9 +104,11 @@ async def harness(
             export_api_url=SANDBOX,
             auth_mode="credentials",
             credentials_file=credentials_file(tmp_path / "credentials.toml", companies),
-            discovery_min_interval_seconds=0,
-            poll_interval_seconds=3600,
-            **settings_overrides,
+            **{
+                "discovery_min_interval_seconds": 0,
+                "poll_interval_seconds": 3600,
+                **settings_overrides,
+            },
         )
         proxy_app = create_app(settings, export_transport=httpx.ASGITransport(app=sandbox))
         async with (

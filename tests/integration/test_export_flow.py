@@ -250,3 +250,23 @@ async def test_extension_fields_reach_pleo(harness: Harness) -> None:
     items = {i["accountingEntryId"]: i for i in job["items"]}
     assert items[ids[0]]["externalId"] == "ERP-1"
     assert items[ids[1]]["failureReason"] == "Vendor blocked"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"discovery_min_interval_seconds": 60}])
+async def test_a_busy_client_cannot_make_the_proxy_hammer_pleo(harness: Harness) -> None:
+    """Many GETs within the discovery interval cause one job listing, not one per GET."""
+    for _ in range(10):
+        await harness.queued()
+    assert (await harness.upstream_calls())["getExportJobsListV3"] == 1
+
+
+async def test_scheduled_polling_covers_configured_tenants_before_their_first_call(
+    harness: Harness,
+) -> None:
+    """In credentials mode a scheduled round reads every configured company's current job."""
+    workflow = harness.proxy_app.state.workflow
+    await workflow.maintain()
+    calls = await harness.upstream_calls()
+    assert calls["getExportJobsListV3"] == len(harness.companies)
+    assert calls["getExportItemsV3"] == len(harness.companies)
+    assert await harness.ledger() == []

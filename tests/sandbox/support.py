@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from starlette.applications import Starlette
 
 from adapter.sandbox import SandboxConfig, SandboxRuntime, create_sandbox_app
@@ -84,3 +85,19 @@ async def start_job(client: httpx.AsyncClient, auth: dict[str, str], job_id: str
         client, "POST", "/v3/export-job-events", auth, body={"event": "started", "jobId": job_id}
     )
     assert response.status_code == 202, response.text
+
+
+@pytest.fixture
+async def client(sandbox_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client driving the sandbox in-process."""
+    async with client_for(sandbox_app) as http:
+        yield http
+
+
+@pytest.fixture
+async def companies(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """The seeded companies and their credentials."""
+    response = await client.get("/sandbox/companies")
+    assert response.status_code == 200
+    result: list[dict[str, Any]] = response.json()
+    return result
