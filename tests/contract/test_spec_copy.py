@@ -9,7 +9,8 @@ import pytest
 from tests.contract.openapi import API_SPEC, ITEMS_SPEC, SPEC_DIR
 
 _SHARED = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi"
-# Character counts of Pleo's files as published (shared/pleo-openapi/README.md).
+# Byte sizes of Pleo's files as published (the README gives character counts; the items file
+# has multi-byte characters, so its byte size is larger).
 _PUBLISHED_SIZES = {API_SPEC: 36093, ITEMS_SPEC: 40757}
 
 

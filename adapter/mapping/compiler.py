@@ -1,0 +1,348 @@
+"""Compiling the field rows of ``expense.toml`` into one generated ``build(item) -> dict``.
+
+Each row's source path is resolved against the Export Item model and type-checked against
+its legacy field, then :class:`_Compiler` writes the source of a single function (one dict
+display per legacy object, one comprehension per list) and compiles it once, at load time,
+so mapping an item is one call. Problems go to the shared collector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from adapter.export.models import ExportItemV3
+from adapter.legacy.models import Expense, LegacyStatus
+from adapter.mapping.field_rows import check_row_shape
+from adapter.mapping.model import FieldRow
+from adapter.mapping.paths import (
+    LegacyLeaf,
+    PathError,
+    SourceSegment,
+    is_nested_model,
+    legacy_leaves,
+    resolve_source,
+    unwrap,
+)
+from adapter.mapping.reading import EXPENSE_FILE, Problems
+from adapter.mapping.transforms import AGGREGATES, TRANSFORMS, TransformTables, same_or_null
+
+__all__ = ["Getter", "compile_fields"]
+
+Getter = Callable[[Any], Any]
+
+
+@dataclass(slots=True)
+class _Resolved:
+    row: FieldRow
+    leaf: LegacyLeaf
+    chunks: tuple[tuple[SourceSegment, ...], ...]  # each ends with a list segment
+    tail: tuple[SourceSegment, ...]
+    transform: Getter | None
+
+    @property
+    def legacy_depth(self) -> int:
+        return self.row.legacy.count("[]")
+
+
+def _split_chunks(
+    segments: list[SourceSegment],
+) -> tuple[tuple[tuple[SourceSegment, ...], ...], tuple[SourceSegment, ...]]:
+    chunks: list[tuple[SourceSegment, ...]] = []
+    start = 0
+    for i, seg in enumerate(segments):
+        if seg.is_list:
+            chunks.append(tuple(segments[start : i + 1]))
+            start = i + 1
+    return tuple(chunks), tuple(segments[start:])
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for a produced legacy value (dicts and lists inside)."""
+    if type(value) is dict:
+        key = tuple(value.values())
+        try:
+            hash(key)
+        except TypeError:
+            return tuple(_freeze(v) for v in value.values())
+        return key
+    if type(value) is list:
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _union(values: list[Any]) -> list[Any]:
+    """Keep the first of equal values, in order (A.2 'ordered, without duplicates').
+
+    Every element comes from the same legacy list, so they share keys in the same order and
+    their values alone tell them apart.
+    """
+    if len(values) < 2:
+        return values
+    seen: set[Any] = set()
+    out: list[Any] = []
+    for value in values:
+        key = _freeze(value)
+        if key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+_NULL = "None"
+
+
+class _Compiler:
+    """Turns the resolved rows into the source of one function ``build(item) -> dict``.
+
+    Generated code, not closures: one dict display per legacy object, one comprehension per
+    list, attribute access with a None check only where the model allows None. Every name in
+    the generated source is a model attribute (checked by :func:`resolve_source`) or a
+    compiler-made temporary; transforms are passed in through the namespace.
+    """
+
+    def __init__(
+        self,
+        resolved: Mapping[str, _Resolved],
+        rows: Mapping[str, FieldRow],
+        problems: Problems,
+    ) -> None:
+        self.resolved = resolved
+        self.rows = rows
+        self.problems = problems
+        self.status_fields: list[str] = []
+        self.namespace: dict[str, Any] = {"_same_or_null": same_or_null, "_union": _union}
+        self.counter = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def bad(self, row: str, message: str) -> None:
+        self.problems.add(EXPENSE_FILE, row, message)
+
+    def function(self) -> Getter:
+        body = self.model(Expense, "", 0, 0, "item")
+        source = f"def build(item):\n    return {body}\n"
+        exec(compile(source, "<mapping table>", "exec"), self.namespace)  # noqa: S102 -- source built only from model attribute names and compiler temporaries
+        build: Getter = self.namespace["build"]
+        return build
+
+    def walk(self, ctx: str, segments: tuple[SourceSegment, ...]) -> str:
+        expr = ctx
+        for i, seg in enumerate(segments):
+            expr = f"{expr}.{seg.attr}"
+            if seg.nullable and i < len(segments) - 1:
+                tmp = self.fresh("_v")
+                rest = self.walk(tmp, segments[i + 1 :])
+                return f"(None if ({tmp} := {expr}) is None else {rest})"
+        return expr
+
+    def loops(self, ctx: str, chunks: tuple[tuple[SourceSegment, ...], ...]) -> tuple[str, str]:
+        """``for`` clauses walking ``chunks`` from ``ctx``, and the element variable."""
+        clauses = []
+        for chunk in chunks:
+            var = self.fresh("_e")
+            clauses.append(f"for {var} in ({self.walk(ctx, chunk)} or ())")
+            ctx = var
+        return " ".join(clauses), ctx
+
+    def model(
+        self, model: type[BaseModel], prefix: str, depth: int, consumed: int, ctx: str
+    ) -> str:
+        parts: list[str] = []
+        for name, info in model.model_fields.items():
+            ann = unwrap(info.annotation)
+            path = f"{prefix}{name}{'[]' if ann.is_list else ''}"
+            is_leaf = not is_nested_model(ann.core)
+            if ann.is_list:
+                expr = self.list(path, ann.core, is_leaf, depth, consumed, ctx)
+            elif is_leaf:
+                expr = self.leaf(path, depth, consumed, ctx)
+            else:
+                expr = self.model(ann.core, f"{path}.", depth, consumed, ctx)
+            parts.append(f"{name!r}: {expr}")
+        return "{" + ", ".join(parts) + "}"
+
+    def list(self, path: str, core: Any, leaf: bool, depth: int, consumed: int, ctx: str) -> str:
+        under = [r for p, r in self.resolved.items() if p == path or p.startswith(f"{path}.")]
+        level = depth + 1
+        specs: dict[tuple[tuple[str, ...], ...], list[str]] = {}
+        flatten_rows: list[_Resolved] = []
+        usable: list[_Resolved] = []
+        for res in under:
+            if res.legacy_depth > len(res.chunks):
+                self.bad(
+                    res.row.legacy,
+                    f"source {res.row.source!r} has {len(res.chunks)} list level(s), "
+                    f"the legacy field has {res.legacy_depth}: add '[]' to the source",
+                )
+                continue
+            usable.append(res)
+            remaining = res.chunks[consumed:]
+            taken = remaining[:1] if res.legacy_depth > level else remaining
+            if res.legacy_depth == level and len(taken) > 1:
+                flatten_rows.append(res)
+            key = tuple(tuple(s.wire for s in chunk) for chunk in taken)
+            specs.setdefault(key, []).append(res.row.legacy)
+        if len(specs) > 1:
+            detail = "; ".join(
+                f"{', '.join(rows)} -> {'.'.join('.'.join(c) for c in key)}"
+                for key, rows in specs.items()
+            )
+            self.bad(path, f"rows of {path} read different source lists: {detail}")
+        for res in flatten_rows:
+            if res.row.aggregate != "union":
+                self.bad(
+                    res.row.legacy,
+                    "the source has more list levels than the legacy field; "
+                    "say how to combine them with aggregate = 'union'",
+                )
+        if not usable:
+            return "[]"
+        remaining = usable[0].chunks[consumed:]
+        taken_chunks = remaining[:1] if usable[0].legacy_depth > level else remaining
+        clauses, var = self.loops(ctx, taken_chunks)
+        inner = consumed + len(taken_chunks)
+        if leaf:
+            element = self.leaf(path, level, inner, var)
+        else:
+            element = self.model(core, f"{path}.", level, inner, var)
+        comprehension = f"[{element} {clauses}]"
+        return f"_union({comprehension})" if flatten_rows else comprehension
+
+    def leaf(self, path: str, depth: int, consumed: int, ctx: str) -> str:
+        row = self.rows.get(path)
+        if row is None or row.kind == "unavailable":
+            return _NULL
+        if row.kind == "item_status":
+            if depth != 0:
+                self.bad(path, "kind 'item_status' is only possible on a top-level field")
+            self.status_fields.append(path)
+            return _NULL
+        res = self.resolved.get(path)
+        if res is None:  # already reported
+            return _NULL
+        remaining = res.chunks[consumed:]
+        if remaining:
+            if res.row.aggregate != "same_or_null":
+                self.bad(
+                    path,
+                    "a single legacy value from a list source needs aggregate = 'same_or_null'",
+                )
+            clauses, var = self.loops(ctx, remaining)
+            return f"_same_or_null([{self.value(res, var)} {clauses}])"
+        if res.row.aggregate is not None and res.legacy_depth == 0:
+            self.bad(path, f"aggregate {res.row.aggregate!r} given but the source is not a list")
+        return self.value(res, ctx)
+
+    def value(self, res: _Resolved, ctx: str) -> str:
+        expr = self.walk(ctx, res.tail)
+        if res.transform is None:
+            return expr
+        fn = self.fresh("_f")
+        self.namespace[fn] = res.transform
+        may_be_null = any(s.nullable for s in res.tail) if res.tail else False
+        if not may_be_null:
+            return f"{fn}({expr})"
+        tmp = self.fresh("_v")
+        return f"(None if ({tmp} := {expr}) is None else {fn}({tmp}))"
+
+
+def _compatible(produced: Any, wanted: Any) -> bool:
+    if produced is wanted:
+        return True
+    return isinstance(produced, type) and isinstance(wanted, type) and issubclass(produced, wanted)
+
+
+def _resolve_row(
+    row: FieldRow, leaf: LegacyLeaf, tables: TransformTables, problems: Problems
+) -> _Resolved | None:
+    assert row.source is not None  # noqa: S101 -- check_row_shape returned True
+    try:
+        segments = resolve_source(ExportItemV3, row.source)
+    except PathError as exc:
+        problems.add(EXPENSE_FILE, row.legacy, f"source does not exist: {exc}")
+        return None
+    chunks, tail = _split_chunks(segments)
+    last = segments[-1]
+    source_core = last.core
+    may_be_null = any(s.nullable for s in tail) if tail else last.element_nullable
+    if row.aggregate == "same_or_null":
+        may_be_null = True
+    produced = source_core
+    transform = None
+    if row.transform is not None:
+        spec = TRANSFORMS[row.transform]
+        if not _compatible(source_core, spec.accepts):
+            problems.add(
+                EXPENSE_FILE,
+                row.legacy,
+                f"transform {spec.name!r} takes {spec.accepts.__name__}, "
+                f"source {row.source!r} is {getattr(source_core, '__name__', source_core)}",
+            )
+            return None
+        produced = spec.produces
+        transform = spec.factory(tables)
+    if row.aggregate is not None and row.aggregate in AGGREGATES:
+        shape = AGGREGATES[row.aggregate].shape
+        if (shape == "list") != ("[]" in row.legacy):
+            problems.add(
+                EXPENSE_FILE,
+                row.legacy,
+                f"aggregate {row.aggregate!r} makes a {shape}, the legacy field is "
+                f"{'a list' if '[]' in row.legacy else 'a single value'}",
+            )
+    if not _compatible(produced, leaf.core):
+        problems.add(
+            EXPENSE_FILE,
+            row.legacy,
+            f"source {row.source!r} gives {getattr(produced, '__name__', produced)}, "
+            f"the legacy field needs {getattr(leaf.core, '__name__', leaf.core)}"
+            + ("" if row.transform else " (a transform is missing?)"),
+        )
+        return None
+    if may_be_null and not leaf.nullable:
+        problems.add(
+            EXPENSE_FILE,
+            row.legacy,
+            f"source {row.source!r} can be null but the legacy field cannot",
+        )
+        return None
+    return _Resolved(row, leaf, chunks, tail, transform)
+
+
+def compile_fields(
+    rows: list[FieldRow], tables: TransformTables, problems: Problems
+) -> tuple[Getter, tuple[str, ...]]:
+    leaves = {leaf.path: leaf for leaf in legacy_leaves(Expense)}
+    by_path: dict[str, FieldRow] = {}
+    for row in rows:
+        if row.legacy in by_path:
+            problems.add(EXPENSE_FILE, row.legacy, "two rows for the same legacy field")
+            continue
+        if row.legacy not in leaves:
+            problems.add(
+                EXPENSE_FILE, row.legacy, "no such legacy field in Expense (see README for paths)"
+            )
+            continue
+        by_path[row.legacy] = row
+    for path, leaf in leaves.items():
+        if path not in by_path:
+            problems.add(EXPENSE_FILE, path, "legacy field has no row")
+        elif by_path[path].kind == "unavailable" and not leaf.nullable:
+            problems.add(EXPENSE_FILE, path, "kind 'unavailable' emits null, the field cannot be")
+        elif by_path[path].kind == "item_status" and leaf.core is not LegacyStatus:
+            problems.add(EXPENSE_FILE, path, "kind 'item_status' only fits a LegacyStatus field")
+    resolved: dict[str, _Resolved] = {}
+    for path, row in by_path.items():
+        if check_row_shape(row, problems):
+            res = _resolve_row(row, leaves[path], tables, problems)
+            if res is not None:
+                resolved[path] = res
+    compiler = _Compiler(resolved, by_path, problems)
+    build = compiler.function()
+    return build, tuple(compiler.status_fields)

@@ -1,0 +1,94 @@
+"""The mapping tables as loaded: the row and status records, the validated whole, the report.
+
+These are the plain frozen records the parsers in :mod:`adapter.mapping.field_rows` and
+:mod:`adapter.mapping.lookup_tables` produce and :func:`adapter.mapping.table.check_tables`
+assembles into a :class:`MappingTable`; they hold no reading or validation logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapter.export.models import (
+    ExportItemV3,
+    ExportJobItemFailureReasonType,
+    ExportJobItemStatus,
+)
+from adapter.legacy.models import LegacyStatus
+from adapter.mapping.errors import TableProblem
+from adapter.mapping.transforms import CurrencyTable, TypeTable
+
+__all__ = ["FieldRow", "MappingTable", "StatusRule", "StatusTable", "TableReport"]
+
+
+# --- the table as loaded ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    """One row of ``expense.toml``."""
+
+    legacy: str
+    source: str | None
+    kind: str
+    transform: str | None
+    aggregate: str | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRule:
+    """One ``legacy_to_item`` row: what a legacy PUT of ``legacy`` does to an item."""
+
+    legacy: LegacyStatus
+    item: ExportJobItemStatus | None
+    allowed_from: frozenset[ExportJobItemStatus]
+    exported_at_now: bool
+    failure_reason_type: ExportJobItemFailureReasonType | None
+    failure_reason: str | None
+    conflict: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusTable:
+    """``statuses.toml``."""
+
+    missing_item_status: ExportJobItemStatus
+    item_to_legacy: Mapping[str, LegacyStatus]
+    item_notes: Mapping[str, str]
+    legacy_to_item: Mapping[LegacyStatus, StatusRule]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingTable:
+    """The validated, compiled tables. Build one with :func:`load_mapping_table`."""
+
+    directory: Path
+    fields: tuple[FieldRow, ...]
+    statuses: StatusTable
+    types: TypeTable
+    currencies: CurrencyTable
+    # item -> the Expense as a plain dict, every key but the item_status fields
+    build: Callable[[ExportItemV3], dict[str, Any]] = field(repr=False, compare=False)
+    status_fields: tuple[str, ...] = ()
+
+    def row(self, legacy: str) -> FieldRow:
+        """The row of one legacy field path, e.g. ``"tagIds[].tagGroupId"``."""
+        for row in self.fields:
+            if row.legacy == legacy:
+                return row
+        raise KeyError(legacy)
+
+
+@dataclass(frozen=True, slots=True)
+class TableReport:
+    """What ``mappings check`` shows: the rows read (even from a broken table) and problems."""
+
+    directory: Path
+    fields: tuple[FieldRow, ...]
+    problems: tuple[TableProblem, ...]
+    table: MappingTable | None
