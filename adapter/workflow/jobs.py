@@ -304,7 +304,7 @@ class JobWorkflow:
         for key, tenant in [*self._configured.items(), *self._tenants.items()]:
             try:
                 async with self._locks.hold(key):
-                    state = await self._fresh_state(tenant, force=True)
+                    state = await self._fresh_state(tenant, max_age=0)
                     await self._recover_and_idle(tenant, state)
                     await self._save(tenant, state)
             except AdapterError as exc:
@@ -359,9 +359,7 @@ class JobWorkflow:
 
     # --- state ------------------------------------------------------------------------------
 
-    async def _fresh_state(
-        self, tenant: Tenant, *, force: bool = False, max_age: float | None = None
-    ) -> TenantState:
+    async def _fresh_state(self, tenant: Tenant, *, max_age: float | None = None) -> TenantState:
         """The tenant's state, discovered again if older than ``max_age`` (default: the
         on-demand discovery interval, which keeps a busy client from hammering Pleo)."""
         if max_age is None:
@@ -371,7 +369,7 @@ class JobWorkflow:
             raw = await self._store.get(f"state:{tenant.key}")
             state = TenantState.loads(raw) if raw is not None else TenantState()
         age = self._clock() - state.discovered_at
-        if force or state.stale or age >= max_age:
+        if state.stale or age >= max_age:
             state = await self._discover(tenant, state)
             self._states[tenant.key] = state
             await self._save(tenant, state)
