@@ -23,14 +23,14 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from tests.e2e.bulk import (  # noqa: E402
+from tests.support.bulk import (  # noqa: E402
     PLEO_ITEM_UPDATE_LIMIT,
     PROXY_PAGE_LIMIT,
     BulkRun,
     run_bulk,
 )
-from tests.e2e.checks import assert_job_exported_once  # noqa: E402
-from tests.e2e.processes import export_stack  # noqa: E402
+from tests.support.checks import assert_job_exported_once  # noqa: E402
+from tests.support.processes import export_stack  # noqa: E402
 
 
 def run_once(items: int, rtt_ms: float) -> BulkRun:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-# The shared fixtures are defined once, in support.py.
-from tests.sandbox.support import client, companies, make_app  # noqa: F401
+from tests.support.sandbox import make_app
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.contract.openapi import (
+from tests.support.openapi import (
     ContractViolation,
     assert_exception_info,
     validate_exchange,
     validate_request_of,
 )
-from tests.sandbox.support import basic, send, start_job
+from tests.support.sandbox import basic, send, start_job
 
 
 @pytest.fixture

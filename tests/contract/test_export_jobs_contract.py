@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.contract.openapi import (
+from tests.support.openapi import (
     ContractViolation,
     assert_exception_info,
     validate_exchange,
     validate_request_of,
 )
-from tests.sandbox.support import basic, bearer, send
+from tests.support.sandbox import basic, bearer, send
 
 
 async def _list(client: httpx.AsyncClient, auth: dict[str, str], params: Any) -> dict[str, Any]:

@@ -8,22 +8,21 @@ only for a failing test.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.processes import (
+from tests.support.processes import (
     ManagedProcess,
+    ProxyFactory,
     Sandbox,
+    SandboxFactory,
     start_proxy,
     start_sandbox,
     write_credentials_file,
 )
-
-SandboxFactory = Callable[..., Sandbox]
-ProxyFactory = Callable[[Sandbox], ManagedProcess]
 
 
 def _show_log(process: ManagedProcess) -> None:

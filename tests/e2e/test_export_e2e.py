@@ -12,11 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.bulk import JOB_EVENTS, UPDATE_ITEMS, run_bulk
-from tests.e2e.checks import assert_job_exported_once, item_status_for
-from tests.e2e.conftest import ProxyFactory, SandboxFactory
-from tests.e2e.legacy_client import LegacyClient
-from tests.e2e.processes import ManagedProcess, Sandbox
+from tests.support.bulk import JOB_EVENTS, UPDATE_ITEMS, run_bulk
+from tests.support.checks import assert_job_exported_once, item_status_for
+from tests.support.legacy_client import LegacyClient
+from tests.support.processes import ManagedProcess, ProxyFactory, Sandbox, SandboxFactory
 
 # Each test starts its own processes; none should come near this.
 pytestmark = pytest.mark.timeout(60)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.unit.fakes import FakeClock
+from tests.support.clocks import FakeClock
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapter.store.memory import MemoryStore
-from tests.unit.fakes import FakeClock
+from tests.support.clocks import FakeClock
 
 
 @pytest.fixture

@@ -1,0 +1,14 @@
+"""Fixtures for the sandbox behaviour tests: an in-process sandbox and a client for it."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+
+from tests.support.sandbox import make_app
+
+
+@pytest.fixture
+def sandbox_app() -> Starlette:
+    """A default-sized sandbox (2 companies x 2 jobs x 25 items) with a frozen clock."""
+    return make_app()

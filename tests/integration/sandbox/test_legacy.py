@@ -1,0 +1,248 @@
+"""Behaviour of the sandbox's legacy ``/v1/expenses`` API over the same data as v3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.openapi import assert_exception_info
+from tests.support.sandbox import basic, bearer, runtime_of, send, start_job
+
+
+def _legacy(company: dict[str, Any]) -> dict[str, str]:
+    return bearer(company["legacyToken"])
+
+
+async def _all_expenses(
+    client: httpx.AsyncClient, auth: dict[str, str], **params: Any
+) -> list[dict[str, Any]]:
+    expenses: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        response = await client.get(
+            "/v1/expenses", headers=auth, params={**params, "pageSize": 30, "pageOffset": offset}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        expenses.extend(body["expenses"])
+        page_info = body["metadata"]["pageInfo"]
+        if "nextPageOffset" not in page_info:
+            assert page_info["totalCount"] == len(expenses)
+            return expenses
+        offset = page_info["nextPageOffset"]
+
+
+async def test_list_pages_with_next_offset_absent_on_the_last_page(client, companies):
+    """Paging by nextPageOffset returns every entry once; the last page has no nextPageOffset."""
+    expenses = await _all_expenses(client, _legacy(companies[0]))
+    assert len(expenses) == 2 * 25 + 20
+    assert len({expense["id"] for expense in expenses}) == len(expenses)
+    assert [e["performedAt"] for e in expenses] == sorted(e["performedAt"] for e in expenses)
+
+
+async def test_status_follows_the_export_state(client, companies):
+    """QUEUED in a pending job or no job, EXPORTING in progress, EXPORTED, NOT_EXPORTED."""
+    company = companies[0]
+    auth = basic(company["apiKey"])
+    jobs = (await send(client, "GET", "/v3/export-jobs", auth)).json()["data"]
+    items = (await client.get(f"/sandbox/jobs/{jobs[0]['id']}")).json()["items"]
+    ids = [item["accountingEntryId"] for item in items]
+    assert {e["status"] for e in await _all_expenses(client, _legacy(company))} == {"QUEUED"}
+    await start_job(client, auth, jobs[0]["id"])
+    await send(
+        client,
+        "PUT",
+        f"/v3/export-jobs/{jobs[0]['id']}/items",
+        auth,
+        body=[
+            {"accountingEntryId": ids[0], "status": "in_progress"},
+            {"accountingEntryId": ids[1], "status": "successful"},
+            {"accountingEntryId": ids[2], "status": "failed"},
+        ],
+    )
+    await send(
+        client,
+        "POST",
+        "/v3/export-job-events",
+        auth,
+        body={"event": "failed", "jobId": jobs[0]["id"]},
+    )
+    by_id = {e["id"]: e["status"] for e in await _all_expenses(client, _legacy(company))}
+    assert by_id[ids[0]] == "NOT_EXPORTED"  # in progress, then abandoned by the failed job
+    assert by_id[ids[1]] == "EXPORTED"
+    assert by_id[ids[2]] == "NOT_EXPORTED"
+    assert by_id[ids[3]] == "NOT_EXPORTED"
+    second = (await client.get(f"/sandbox/jobs/{jobs[1]['id']}")).json()["items"][0]
+    await start_job(client, auth, jobs[1]["id"])
+    await send(
+        client,
+        "PUT",
+        f"/v3/export-jobs/{jobs[1]['id']}/items",
+        auth,
+        body=[{"accountingEntryId": second["accountingEntryId"], "status": "in_progress"}],
+    )
+    single = await client.get(
+        f"/v1/expenses/{second['accountingEntryId']}", headers=_legacy(company)
+    )
+    assert single.json()["status"] == "EXPORTING"
+
+
+async def test_status_filter_accepts_repeated_and_comma_separated_values(client, companies):
+    """``status=A,B`` and ``status=A&status=B`` select the same expenses."""
+    company = companies[0]
+    first = (await _all_expenses(client, _legacy(company)))[0]["id"]
+    await client.put(
+        "/v1/expenses", headers=_legacy(company), json={"expenseIds": [first], "status": "EXPORTED"}
+    )
+    exported = await _all_expenses(client, _legacy(company), status="EXPORTED")
+    assert [e["id"] for e in exported] == [first]
+    comma = await _all_expenses(client, _legacy(company), status="EXPORTED,QUEUED")
+    response = await client.get(
+        "/v1/expenses",
+        headers=_legacy(company),
+        params=[("status", "EXPORTED"), ("status", "QUEUED"), ("pageSize", 1000)],
+    )
+    assert len(comma) == len(response.json()["expenses"]) == 70
+    bad = await client.get("/v1/expenses?status=DONE", headers=_legacy(company))
+    assert_exception_info(bad, 400, "BAD_REQUEST")
+
+
+async def test_filters_by_date_type_account_and_tag(client, companies):
+    """dateFrom/dateTo, types, accountId and tagId narrow the list consistently."""
+    auth = _legacy(companies[0])
+    everything = await _all_expenses(client, auth)
+    middle = sorted(e["performedAt"] for e in everything)[35]
+    later = await _all_expenses(client, auth, dateFrom=middle)
+    assert all(e["performedAt"] >= middle for e in later)
+    assert len(later) == sum(1 for e in everything if e["performedAt"] >= middle)
+    day = middle[:10]
+    on_day = await _all_expenses(client, auth, dateFrom=day, dateTo=day)
+    assert on_day
+    assert all(e["performedAt"].startswith(day) for e in on_day)
+    cards = await _all_expenses(client, auth, types="CARD")
+    assert cards
+    assert {e["type"] for e in cards} == {"CARD"}
+    account = next(
+        line["accountId"] for e in everything for line in e["lines"] if line["accountId"]
+    )
+    by_account = await _all_expenses(client, auth, accountId=account)
+    assert all(any(line["accountId"] == account for line in e["lines"]) for e in by_account)
+    tag = next(t["id"] for e in everything for t in e["tagIds"])
+    by_tag = await _all_expenses(client, auth, tagId=tag)
+    assert by_tag
+    assert all(any(t["id"] == tag for t in e["tagIds"]) for e in by_tag)
+
+
+async def test_expense_amounts_are_major_units_with_the_currency_exponent(
+    client, companies, sandbox_app
+):
+    """89696 SEK minor is 896.96; JPY has exponent 0 and BHD exponent 3."""
+    auth = _legacy(companies[0])
+    state = runtime_of(sandbox_app).state
+    checked = set()
+    for expense in await _all_expenses(client, auth):
+        wallet = state.entries[expense["id"]].item["amount"]["inWalletCurrency"]
+        currency = wallet["currency"]
+        exponent = {"JPY": 0, "BHD": 3}.get(currency, 2)
+        assert expense["amountSettled"]["currency"] == currency
+        assert expense["amountSettled"]["value"] == pytest.approx(wallet["value"] / 10**exponent)
+        if exponent == 0:
+            assert isinstance(expense["amountSettled"]["value"], int)
+        checked.add(exponent)
+        line_sum = sum(line["amountSettled"]["value"] for line in expense["lines"])
+        assert line_sum == pytest.approx(expense["amountSettled"]["value"])
+        assert expense["amountOriginal"] is None
+    assert checked == {0, 2, 3}
+
+
+async def test_get_expense_by_id_and_404_for_foreign_or_unknown(client, companies):
+    """A tenant sees its own expense; another tenant's or an unknown id is 404."""
+    mine = (await _all_expenses(client, _legacy(companies[0])))[0]
+    response = await client.get(f"/v1/expenses/{mine['id']}", headers=_legacy(companies[0]))
+    assert response.status_code == 200
+    assert response.json() == mine
+    foreign = await client.get(f"/v1/expenses/{mine['id']}", headers=_legacy(companies[1]))
+    assert_exception_info(foreign, 404, "NOT_FOUND")
+    unknown = await client.get("/v1/expenses/nope", headers=_legacy(companies[0]))
+    assert_exception_info(unknown, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["expenseIds", "expenses", "bare"],
+)
+async def test_put_accepts_all_three_body_shapes_and_records_the_ledger(client, companies, shape):
+    """Each legacy PUT shape sets the status, answers the expenses and lands in the ledger."""
+    company = companies[0]
+    ids = [e["id"] for e in (await _all_expenses(client, _legacy(company)))[:2]]
+    bodies: dict[str, Any] = {
+        "expenseIds": {"expenseIds": ids, "status": "EXPORTING"},
+        "expenses": {"expenses": [{"id": i, "status": "EXPORTING"} for i in ids]},
+        "bare": [{"id": i, "status": "EXPORTING"} for i in ids],
+    }
+    response = await client.put("/v1/expenses", headers=_legacy(company), json=bodies[shape])
+    assert response.status_code == 200
+    assert [(e["id"], e["status"]) for e in response.json()["expenses"]] == [
+        (i, "EXPORTING") for i in ids
+    ]
+    ledger = (await client.get("/sandbox/ledger")).json()["entries"]
+    assert [(e["kind"], e["accountingEntryId"], e["resultingStatus"]) for e in ledger] == [
+        ("legacy_update", i, "EXPORTING") for i in ids
+    ]
+    assert ledger[0]["previousStatus"] == "QUEUED"
+
+
+async def test_put_with_an_unknown_id_changes_nothing(client, companies):
+    """A legacy PUT naming another tenant's expense is 404 and applies no change."""
+    mine = (await _all_expenses(client, _legacy(companies[0])))[0]["id"]
+    theirs = (await _all_expenses(client, _legacy(companies[1])))[0]["id"]
+    response = await client.put(
+        "/v1/expenses",
+        headers=_legacy(companies[0]),
+        json={"expenseIds": [mine, theirs], "status": "EXPORTED"},
+    )
+    assert_exception_info(response, 404, "NOT_FOUND")
+    single = await client.get(f"/v1/expenses/{mine}", headers=_legacy(companies[0]))
+    assert single.json()["status"] == "QUEUED"
+    bad = await client.put(
+        "/v1/expenses", headers=_legacy(companies[0]), json={"expenseIds": [mine], "status": "X"}
+    )
+    assert_exception_info(bad, 400, "BAD_REQUEST")
+
+
+async def test_put_single_expense_path(client, companies):
+    """``PUT /v1/expenses/{id}`` with {"status"} updates one expense."""
+    mine = (await _all_expenses(client, _legacy(companies[0])))[0]["id"]
+    response = await client.put(
+        f"/v1/expenses/{mine}", headers=_legacy(companies[0]), json={"status": "NOT_EXPORTED"}
+    )
+    assert response.status_code == 200
+    assert response.json()["expenses"][0]["status"] == "NOT_EXPORTED"
+
+
+async def test_legacy_api_accepts_only_legacy_tokens(client, companies):
+    """v3 credentials and missing tokens are 401 on the legacy API."""
+    for auth in ({}, basic(companies[0]["apiKey"]), bearer(companies[0]["bearerToken"])):
+        response = await client.get("/v1/expenses", headers=auth)
+        assert_exception_info(response, 401, "UNAUTHORIZED")
+    trailing = await client.get("/v1/expenses/", headers=_legacy(companies[0]))
+    assert trailing.status_code == 200
+
+
+async def test_expense_shape_follows_the_mapping_rules(client, companies, sandbox_app):
+    """Top-level account/tax/tags derive from the lines; unavailable fields are null."""
+    state = runtime_of(sandbox_app).state
+    for expense in await _all_expenses(client, _legacy(companies[0])):
+        entry = state.entries[expense["id"]]
+        lines = entry.item["accountingEntryLines"]
+        accounts = {(line["account"] or {}).get("id") for line in lines}
+        assert expense["accountId"] == (accounts.pop() if len(accounts) == 1 else None)
+        tag_ids = [t["id"] for line in lines for t in (line["tags"] or [])]
+        assert [t["id"] for t in expense["tagIds"]] == list(dict.fromkeys(tag_ids))
+        assert expense["performedAt"] == entry.item["date"]
+        assert expense["deletedAt"] is None
+        assert len(expense["receiptIds"]) == len(entry.item.get("files") or [])
+        user = entry.item.get("user")
+        assert expense["employeeId"] == (user["id"] if user else None)

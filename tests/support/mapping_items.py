@@ -1,0 +1,42 @@
+"""Export Item fixtures of the mapping tests and small readers of mapped Expenses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from adapter.export.models import ExportItemV3
+
+FIXTURES = Path(__file__).resolve().parent / "export_items"
+
+
+def raw_item(name: str) -> dict[str, Any]:
+    """The wire JSON of fixture ``name`` (a fresh copy each call, safe to edit)."""
+    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return data
+
+
+def item(name: str) -> ExportItemV3:
+    return ExportItemV3.model_validate(raw_item(name))
+
+
+def pluck(data: Any, path: str) -> Any:
+    """The value(s) at a legacy path of a dumped Expense; ``[]`` levels flatten into one list."""
+    head, _, rest = path.partition(".")
+    if head.endswith("[]"):
+        values = data[head[:-2]]
+        if not rest:
+            return list(values)
+        out: list[Any] = []
+        for value in values:
+            got = pluck(value, rest)
+            out.extend(got if "[]" in rest else [got])
+        return out
+    return pluck(data[head], rest) if rest else data[head]
+
+
+def row_line(legacy: str) -> str:
+    """A regex matching the whole one-line row of ``legacy`` in expense.toml."""
+    return rf'^  \{{ legacy = "{re.escape(legacy)}",.*$'

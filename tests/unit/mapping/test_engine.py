@@ -1,0 +1,275 @@
+"""to_expense, legacy_status and plan_item_update on hand-written items (Part A values)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from adapter.errors import Conflict
+from adapter.export.models import (
+    ExportItemFile,
+    ExportItemV3,
+    ExportJobItemFailureReasonType,
+    ExportJobItemStatus,
+    UpdateExportJobItemV3,
+)
+from adapter.jsonio import dumps
+from adapter.legacy.models import ExpenseType, LegacyStatus
+from adapter.mapping import (
+    ItemUpdateExtras,
+    MappingError,
+    MappingTable,
+    legacy_status,
+    plan_item_update,
+    to_expense,
+)
+from adapter.mapping.transforms import receipt_id
+from tests.support.mapping_items import item, raw_item
+
+NOW = datetime(2026, 4, 22, 10, 8, 56, tzinfo=UTC)
+
+
+def test_sek_minor_units_become_896_96_in_the_json(table: MappingTable) -> None:
+    """89696 SEK minor units are the exact JSON number 896.96 (A.2, B §2.8.1)."""
+    expense = to_expense(table, item("minimal"), "pending")
+    assert expense.amountSettled is not None
+    assert expense.amountSettled.value == Decimal("896.96")
+    body = dumps(expense.model_dump())
+    assert b'"amountSettled":{"value":896.96,"currency":"SEK"}' in body
+
+
+def test_settled_amount_is_the_wallet_currency_not_the_supplier_currency(
+    table: MappingTable,
+) -> None:
+    """amountSettled takes amount.inWalletCurrency (SEK), not the USD supplier amount (A.2)."""
+    expense = to_expense(table, item("full"), "pending")
+    assert expense.amountSettled is not None
+    assert (expense.amountSettled.value, expense.amountSettled.currency) == (
+        Decimal("896.96"),
+        "SEK",
+    )
+    assert expense.amountOriginal is None
+
+
+def test_zero_and_three_decimal_currencies_use_their_iso_exponent(table: MappingTable) -> None:
+    """1234567 BHD minor units are 1234.567; JPY has no minor unit."""
+    expense = to_expense(table, item("jpy_bhd"), "pending")
+    assert expense.amountSettled is not None
+    assert expense.amountSettled.value == Decimal("1234.567")
+    assert b'"value":1234.567' in dumps(expense.model_dump())
+    money = raw_item("jpy_bhd")
+    money["amount"]["inWalletCurrency"] = {"currency": "JPY", "value": 12345}
+    expense = to_expense(table, ExportItemV3.model_validate(money), "pending")
+    assert expense.amountSettled is not None
+    assert expense.amountSettled.value == Decimal(12345)
+
+
+def test_unknown_currency_uses_the_default_exponent(table: MappingTable) -> None:
+    """A currency not in the exponent table (here UNDEFINED) is read with exponent 2."""
+    data = raw_item("minimal")
+    data["amount"]["inWalletCurrency"] = {"currency": "UNDEFINED", "value": 123}
+    expense = to_expense(table, ExportItemV3.model_validate(data), "pending")
+    assert expense.amountSettled is not None
+    assert expense.amountSettled.value == Decimal("1.23")
+
+
+def test_equal_accounts_on_every_line_lift_to_the_top_level(table: MappingTable) -> None:
+    """All lines on the same account give that account at the top level (A.2)."""
+    expense = to_expense(table, item("same_account"), "pending")
+    assert expense.accountId == "acc-meals"
+    assert [line.accountId for line in expense.lines] == ["acc-meals", "acc-meals"]
+
+
+def test_split_tags_are_a_union_in_first_seen_order(table: MappingTable) -> None:
+    """Tags split over two lines become one ordered list without the repeated tag (A.2)."""
+    expense = to_expense(table, item("full"), "pending")
+    assert [(t.id, t.tagGroupId) for t in expense.tagIds] == [
+        ("tag-dept-ops", "DEPT"),
+        ("tag-proj-x", "PROJECT"),
+        ("tag-proj-y", "PROJECT"),
+    ]
+
+
+def test_an_item_without_lines_has_no_lines_and_null_top_level_values(
+    table: MappingTable,
+) -> None:
+    """No accounting entry lines: lines [], accountId/taxCodeId null, tagIds []."""
+    data = raw_item("minimal")
+    data["accountingEntryLines"] = []
+    expense = to_expense(table, ExportItemV3.model_validate(data), "pending")
+    assert (expense.lines, expense.accountId, expense.taxCodeId, expense.tagIds) == (
+        [],
+        None,
+        None,
+        [],
+    )
+
+
+def test_null_blocks_still_emit_every_nested_object(table: MappingTable) -> None:
+    """Null user/team/supplier/vendor/files keep every key: objects with null keys, [] lists."""
+    body = to_expense(table, item("minimal"), "pending").model_dump(mode="json")
+    assert body["supplier"] == {"CIF": None, "documentNumber": None}
+    assert body["cardTransaction"]["merchant"] == {"id": None, "name": None}
+    assert body["receiptIds"] == []
+    assert body["employeeId"] is None
+    assert body["departmentId"] is None
+
+
+def test_receipt_id_never_contains_the_signed_url_and_ignores_the_signature() -> None:
+    """Two signed URLs of the same file give one stable id that is not the URL (A.2)."""
+    data = raw_item("full")["files"][1]
+    first = ExportItemV3.model_validate(raw_item("full")).files
+    assert first is not None
+    again = dict(data, url=data["url"].replace("def", "zzz"))
+    assert receipt_id(first[1]) == receipt_id(ExportItemFile.model_validate(again))
+    assert "Signature" not in receipt_id(first[1])
+    assert receipt_id(first[0]) == "file-1"
+
+
+@pytest.mark.parametrize(
+    ("v3_type", "legacy"),
+    [
+        ("card_purchase", ExpenseType.CARD),
+        ("invoice", ExpenseType.BILL_INVOICE),
+        ("wallet_topup", ExpenseType.LOAD),
+        ("direct_reimbursement", ExpenseType.PERSONAL_TRANSFER),
+        ("something_pleo_adds_next_year", ExpenseType.MANUAL),
+    ],
+)
+def test_type_lookup_and_default(table: MappingTable, v3_type: str, legacy: ExpenseType) -> None:
+    """v3 types map through types.toml; an unknown type gets the default, not an error."""
+    data = raw_item("minimal")
+    data["type"] = v3_type
+    assert to_expense(table, ExportItemV3.model_validate(data), None).type is legacy
+
+
+@pytest.mark.parametrize(
+    ("item_status", "legacy"),
+    [
+        ("pending", LegacyStatus.QUEUED),
+        ("in_progress", LegacyStatus.EXPORTING),
+        ("successful", LegacyStatus.EXPORTED),
+        ("failed", LegacyStatus.NOT_EXPORTED),
+        ("abandoned", LegacyStatus.NOT_EXPORTED),
+        (None, LegacyStatus.QUEUED),
+    ],
+)
+def test_item_status_to_legacy_status(
+    table: MappingTable, item_status: str | None, legacy: LegacyStatus
+) -> None:
+    """Item statuses map as A.3 says; a null status reads as pending."""
+    assert legacy_status(table, item_status) is legacy
+    assert to_expense(table, item("minimal"), item_status).status is legacy
+
+
+def test_unknown_item_status_is_a_mapping_error(table: MappingTable) -> None:
+    """An item status outside ExportJobItemStatus raises MappingError, nothing else."""
+    with pytest.raises(MappingError, match="reticulating"):
+        to_expense(table, item("minimal"), "reticulating")
+    with pytest.raises(MappingError):
+        plan_item_update(
+            table, "reticulating", LegacyStatus.EXPORTED, accounting_entry_id="x", now=NOW
+        )
+
+
+def _plan(
+    table: MappingTable, current: str | None, requested: LegacyStatus
+) -> UpdateExportJobItemV3 | None:
+    return plan_item_update(table, current, requested, accounting_entry_id="e-1", now=NOW)
+
+
+def test_exporting_moves_a_pending_item_in_progress(table: MappingTable) -> None:
+    """EXPORTING on a pending item sends in_progress and nothing else (A.3)."""
+    update = _plan(table, "pending", LegacyStatus.EXPORTING)
+    assert update == UpdateExportJobItemV3(
+        accounting_entry_id="e-1", status=ExportJobItemStatus.IN_PROGRESS
+    )
+
+
+def test_exported_sends_successful_with_exported_at_now(table: MappingTable) -> None:
+    """EXPORTED sends successful with exportedAt = now (A.3)."""
+    update = _plan(table, "in_progress", LegacyStatus.EXPORTED)
+    assert update is not None
+    assert (update.status, update.exported_at) == (ExportJobItemStatus.SUCCESSFUL, NOW)
+
+
+def test_not_exported_sends_failed_with_the_table_reason(table: MappingTable) -> None:
+    """NOT_EXPORTED sends failed, unexpected_failure and the legacy-integration reason (A.3)."""
+    update = _plan(table, "in_progress", LegacyStatus.NOT_EXPORTED)
+    assert update is not None
+    assert update.status is ExportJobItemStatus.FAILED
+    assert update.failure_reason_type is ExportJobItemFailureReasonType.UNEXPECTED_FAILURE
+    assert update.failure_reason == "Marked NOT_EXPORTED by the legacy integration"
+
+
+@pytest.mark.parametrize(
+    ("current", "requested"),
+    [
+        ("pending", LegacyStatus.QUEUED),
+        (None, LegacyStatus.QUEUED),
+        ("in_progress", LegacyStatus.EXPORTING),
+        ("successful", LegacyStatus.EXPORTED),
+        ("failed", LegacyStatus.NOT_EXPORTED),
+        ("abandoned", LegacyStatus.NOT_EXPORTED),
+    ],
+)
+def test_repeating_the_current_status_is_a_no_op(
+    table: MappingTable, current: str | None, requested: LegacyStatus
+) -> None:
+    """Asking for the status the expense already has sends nothing (A.3)."""
+    assert _plan(table, current, requested) is None
+
+
+@pytest.mark.parametrize(
+    ("current", "requested"),
+    [
+        ("in_progress", LegacyStatus.QUEUED),
+        ("successful", LegacyStatus.QUEUED),
+        ("successful", LegacyStatus.EXPORTING),
+        ("successful", LegacyStatus.NOT_EXPORTED),
+        ("failed", LegacyStatus.EXPORTED),
+        ("failed", LegacyStatus.EXPORTING),
+        ("abandoned", LegacyStatus.EXPORTED),
+    ],
+)
+def test_forbidden_changes_are_conflicts(
+    table: MappingTable, current: str, requested: LegacyStatus
+) -> None:
+    """Back to QUEUED, backwards, or any change to a terminal item is a 409 Conflict (A.3)."""
+    with pytest.raises(Conflict, match=requested.value):
+        _plan(table, current, requested)
+
+
+def test_extension_fields_are_passed_through(table: MappingTable) -> None:
+    """externalId/externalUrl/failureReason/failureReasonType from the PUT reach v3 (A.3)."""
+    extras = ItemUpdateExtras.model_validate(
+        {
+            "externalId": "ext-1234",
+            "externalUrl": "https://erp.example/1234",
+            "failureReason": "Vendor not found in ERP",
+            "failureReasonType": "vendor_unknown",
+        }
+    )
+    done = plan_item_update(
+        table,
+        "in_progress",
+        LegacyStatus.EXPORTED,
+        accounting_entry_id="e-1",
+        now=NOW,
+        extras=extras,
+    )
+    assert done is not None
+    assert (done.external_id, done.external_url) == ("ext-1234", "https://erp.example/1234")
+    failed = plan_item_update(
+        table,
+        "pending",
+        LegacyStatus.NOT_EXPORTED,
+        accounting_entry_id="e-1",
+        now=NOW,
+        extras=extras,
+    )
+    assert failed is not None
+    assert failed.failure_reason == "Vendor not found in ERP"
+    assert failed.failure_reason_type is ExportJobItemFailureReasonType.VENDOR_UNKNOWN
