@@ -15,18 +15,14 @@ from typing import TypedDict
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.routing import Route
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
-from adapter.errors import exception_handlers
 from adapter.export.client import ExportClient, build_http_client
-from adapter.legacy.responses import LegacyJSONResponse
-from adapter.legacy.routes import legacy_routes
 from adapter.mapping import load_mapping_table
 from adapter.observability.request_id import RequestIdMiddleware
 from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
+from adapter.web import exception_handlers, expense_routes, health_routes
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
 __all__ = ["create_app"]
@@ -103,23 +99,8 @@ def create_app(
             await store.aclose()
 
     return Starlette(
-        routes=[
-            Route("/livez", livez, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            *legacy_routes(),
-        ],
+        routes=[*health_routes(), *expense_routes()],
         middleware=[Middleware(RequestIdMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
-    )
-
-
-async def livez(request: Request) -> LegacyJSONResponse:
-    return LegacyJSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> LegacyJSONResponse:
-    ready = request.state.readiness["ready"]
-    return LegacyJSONResponse(
-        {"status": "ready" if ready else "stopping"}, status_code=200 if ready else 503
     )

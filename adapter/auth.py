@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -91,7 +92,7 @@ class CredentialsFileAuthenticator:
 
     @classmethod
     def from_document(
-        cls, document: dict[str, object], *, source: str
+        cls, document: Mapping[str, object], *, source: str
     ) -> CredentialsFileAuthenticator:
         rows = document.get("tenants")
         if not isinstance(rows, list) or not rows:

@@ -1,48 +1,45 @@
-"""Every error the proxy can raise, and the one legacy error body a client ever sees.
+"""Every exception the proxy raises on purpose, in one tree.
 
-The exception tree::
+The tree::
 
-    AdapterError                      anything the proxy raises on purpose
-    ├── ClientError                   the caller's mistake; nothing was sent upstream
-    │   ├── BadRequest                400 malformed JSON, bad query, bad body shape
-    │   ├── Unauthorized              401 missing or unknown credential
-    │   ├── Forbidden                 403 credential not allowed to do this
-    │   ├── NotFound                  404 route or expense unknown to this tenant
-    │   ├── MethodNotAllowed          405
-    │   ├── Conflict                  409 status change the item's state forbids
-    │   ├── PayloadTooLarge           413 body over the cap, too many ids
-    │   ├── UnsupportedMediaType      415 a body that is not JSON
-    │   ├── Unprocessable             422 well-formed but unusable (unknown status value)
-    │   └── TooManyRequests           429 a tenant over its rate limit
-    ├── UpstreamError                 Pleo failed or refused; mapped, logged and counted
-    │   ├── UpstreamAuthError         Pleo said 401/403 for the tenant's credential
-    │   ├── UpstreamRejected          Pleo refused a request the proxy thought valid (4xx)
-    │   ├── UpstreamUnavailable       503 Pleo 5xx, 429 or circuit open; may carry Retry-After
-    │   ├── UpstreamTimeout           504 no answer in time
-    │   └── UpstreamProtocolError     502 transport failure, redirect, body breaking the contract
-    └── ConfigurationError            bad settings or tables; stops start-up, never reaches a client
+    AdapterError                        anything the proxy raises on purpose
+    ├── ClientError                     the caller's mistake; nothing was sent upstream
+    │   ├── BadRequest                  400 malformed JSON, bad query, bad body shape
+    │   ├── Unauthorized                401 missing or unknown credential
+    │   ├── NotFound                    404 route or expense unknown to this tenant
+    │   ├── Conflict                    409 the request contradicts the export's state
+    │   ├── PayloadTooLarge             413 body over the cap, too many ids
+    │   ├── UnsupportedMediaType        415 a body that is not JSON
+    │   └── Unprocessable               422 well-formed but unusable (unknown status value)
+    ├── DomainError                     the translation refuses; carries no HTTP meaning
+    │   ├── StatusChangeRefused         a legacy status change the item's state forbids
+    │   └── MappingError                an Export Item the mapping table cannot translate
+    ├── UpstreamError                   Pleo failed or refused; mapped, logged and counted
+    │   ├── UpstreamAuthError           401 Pleo refused the tenant's credential
+    │   │   └── UpstreamForbidden       403 valid credential, missing scope or company
+    │   ├── UpstreamRejected            502 Pleo refused a request the proxy thought valid (4xx)
+    │   ├── UpstreamUnavailable         503 Pleo 5xx or 429; may carry Retry-After
+    │   ├── UpstreamTimeout             504 no answer in time
+    │   ├── UpstreamProtocolError       502 transport failure, redirect, body breaking the contract
+    │   └── ItemUpdateIncomplete        a batched item update failed after earlier batches landed
+    └── ConfigurationError              stops start-up; never reaches a client
+        └── MappingTableError           the mapping tables fail validation
 
-:class:`MappingError` (an Export Item the table cannot translate) and
-:class:`MappingTableError` (a table that fails validation) live in :mod:`adapter.mapping`
-and derive from :class:`AdapterError` too.
+Client and upstream errors say which HTTP status a legacy client is told (``status_code``);
+domain errors do not: the web layer (:mod:`adapter.web.errors`) decides what a refused status
+change or an untranslatable item means to a client. ``error_type`` is a short, bounded code for
+logs and metrics, never shown in place of the legacy body's ``error``.
 
-The legacy body is ``{"type": ..., "message": ..., "requestId": ...}``. Messages are written
-here or at the raise site, never copied from an upstream body, and never contain a credential.
+Messages are written here or at the raise site, never copied from an upstream body, and never
+contain a credential.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
-
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ExceptionHandler
-
-from adapter import jsonio
-from adapter.observability.request_id import REQUEST_ID_HEADER, request_id_of
+from typing import Any
 
 __all__ = [
     "AdapterError",
@@ -50,29 +47,29 @@ __all__ = [
     "ClientError",
     "ConfigurationError",
     "Conflict",
-    "Forbidden",
-    "MethodNotAllowed",
+    "DomainError",
+    "ItemUpdateIncomplete",
+    "MappingError",
+    "MappingTableError",
     "NotFound",
     "PayloadTooLarge",
-    "TooManyRequests",
+    "StatusChangeRefused",
+    "TableProblem",
     "Unauthorized",
     "Unprocessable",
     "UnsupportedMediaType",
     "UpstreamAuthError",
     "UpstreamError",
+    "UpstreamForbidden",
     "UpstreamProtocolError",
     "UpstreamRejected",
     "UpstreamTimeout",
     "UpstreamUnavailable",
-    "exception_handlers",
-    "legacy_error_body",
 ]
-
-logger = logging.getLogger("adapter.errors")
 
 
 class AdapterError(Exception):
-    """Base of the tree. ``status_code`` and ``error_type`` say what a client is told."""
+    """Base of the tree: a message safe to show and a bounded ``error_type`` code."""
 
     status_code: int = 500
     error_type: str = "INTERNAL_ERROR"
@@ -92,7 +89,7 @@ class AdapterError(Exception):
         super().__init__(self.message)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status_code={self.status_code}, message={self.message!r})"
+        return f"{type(self).__name__}(error_type={self.error_type!r}, message={self.message!r})"
 
 
 class ClientError(AdapterError):
@@ -111,19 +108,9 @@ class Unauthorized(ClientError):
     default_message = "Missing or invalid credentials."
 
 
-class Forbidden(ClientError):
-    status_code = 403
-    error_type = "FORBIDDEN"
-
-
 class NotFound(ClientError):
     status_code = 404
     error_type = "NOT_FOUND"
-
-
-class MethodNotAllowed(ClientError):
-    status_code = 405
-    error_type = "METHOD_NOT_ALLOWED"
 
 
 class Conflict(ClientError):
@@ -146,9 +133,36 @@ class Unprocessable(ClientError):
     error_type = "UNPROCESSABLE_ENTITY"
 
 
-class TooManyRequests(ClientError):
-    status_code = 429
-    error_type = "TOO_MANY_REQUESTS"
+class DomainError(AdapterError):
+    """The translation refuses something; what that means over HTTP is the web layer's call."""
+
+    error_type = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, error_type: str | None = None) -> None:
+        super().__init__(message, error_type=error_type)
+
+
+class StatusChangeRefused(DomainError):
+    """A legacy status change the item's current state forbids (pleo-api.md A.3)."""
+
+    error_type = "STATUS_CHANGE_REFUSED"
+
+    def __init__(self, message: str, *, accounting_entry_id: str) -> None:
+        super().__init__(message)
+        self.accounting_entry_id = accounting_entry_id
+
+
+class MappingError(DomainError):
+    """An Export Item (or item status) the table cannot translate: the one error an item raises."""
+
+    error_type = "MAPPING_ERROR"
+
+    def __init__(
+        self, message: str, *, accounting_entry_id: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.accounting_entry_id = accounting_entry_id
+        self.field = field
 
 
 class UpstreamError(AdapterError):
@@ -172,10 +186,17 @@ class UpstreamError(AdapterError):
 
 
 class UpstreamAuthError(UpstreamError):
-    """Pleo refused the tenant's credential; the client is told 401 (or 403 for scope)."""
+    """Pleo refused the tenant's credential; the client is told 401."""
 
     status_code = 401
-    error_type = "UNAUTHORIZED"
+    error_type = "UPSTREAM_UNAUTHORIZED"
+
+
+class UpstreamForbidden(UpstreamAuthError):
+    """Pleo said 403: the credential is valid but lacks the scope or the company."""
+
+    status_code = 403
+    error_type = "UPSTREAM_FORBIDDEN"
 
 
 class UpstreamRejected(UpstreamError):
@@ -198,73 +219,69 @@ class UpstreamProtocolError(UpstreamError):
     error_type = "BAD_GATEWAY"
 
 
+class ItemUpdateIncomplete(UpstreamError):
+    """A batch of item updates failed after earlier batches were applied.
+
+    It mirrors the failed batch's error (``status_code``, ``error_type``, ``upstream_status``,
+    ``upstream_type``, ``headers``; the error itself is ``cause``) and adds what happened so far:
+
+    * ``applied``: ids sent in batches Pleo accepted, minus those it listed in ``errors[]``;
+    * ``not_applied``: ids of the failed batch and of every later one, in request order. After
+      an ambiguous failure (a timeout) the failed batch may in fact have landed; re-sending it
+      is safe because an item-status PUT sets state;
+    * ``outcome``: the export client's result for the accepted batches (its
+      ``ItemUpdateOutcome``; typed loosely here so this module imports nothing of the client).
+    """
+
+    def __init__(
+        self,
+        cause: UpstreamError,
+        *,
+        applied: Sequence[str],
+        not_applied: Sequence[str],
+        refused: int,
+        outcome: Any,
+    ) -> None:
+        total = len(applied) + len(not_applied) + refused
+        super().__init__(
+            f"Pleo applied {len(applied)} of {total} item updates before a batch failed.",
+            upstream_status=cause.upstream_status,
+            upstream_type=cause.upstream_type,
+            error_type=cause.error_type,
+            headers=cause.headers,
+        )
+        self.status_code = cause.status_code
+        self.cause = cause
+        self.applied = list(applied)
+        self.not_applied = list(not_applied)
+        self.outcome = outcome
+
+
 class ConfigurationError(AdapterError):
     """Settings or tables that cannot work; raised at start-up only."""
 
     error_type = "CONFIGURATION_ERROR"
 
 
-def legacy_error_body(error_type: str, message: str, request_id: str | None) -> dict[str, str]:
-    """The one error shape legacy clients get: ``{"type", "message", "requestId"}``."""
-    body = {"type": error_type, "message": message}
-    if request_id is not None:
-        body["requestId"] = request_id
-    return body
+@dataclass(frozen=True, slots=True)
+class TableProblem:
+    """One thing wrong with the tables: which file, which row (None: the file itself), why."""
+
+    file: str
+    row: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file} row {self.row!r}"
+        return f"{where}: {self.message}"
 
 
-def _respond(
-    request: Request, status: int, body: dict[str, str], headers: Mapping[str, str]
-) -> Response:
-    response = Response(
-        jsonio.dumps(body),
-        status_code=status,
-        headers=dict(headers),
-        media_type="application/json; charset=utf-8",
-    )
-    # A 500 is sent from outside every middleware, so the id header is set here as well.
-    if "requestId" in body:
-        response.headers[REQUEST_ID_HEADER] = body["requestId"]
-    return response
+class MappingTableError(ConfigurationError):
+    """The mapping tables failed validation; start-up stops and every problem is listed."""
 
+    error_type = "MAPPING_TABLE_ERROR"
 
-async def _adapter_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AdapterError)  # noqa: S101 - Starlette dispatches by type
-    if isinstance(exc, UpstreamError):
-        # Counted and logged here once, without bodies or headers (they may hold secrets).
-        logger.warning(
-            "upstream failure %s: upstream status %s type %s -> %d",
-            type(exc).__name__,
-            exc.upstream_status,
-            exc.upstream_type,
-            exc.status_code,
-        )
-    body = legacy_error_body(exc.error_type, exc.message, request_id_of(request.scope))
-    return _respond(request, exc.status_code, body, exc.headers)
-
-
-_HTTP_TYPES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)  # noqa: S101 - Starlette dispatches by type
-    error_type = _HTTP_TYPES.get(exc.status_code, HTTPStatus(exc.status_code).name)
-    message = HTTPStatus(exc.status_code).phrase
-    body = legacy_error_body(error_type, message, request_id_of(request.scope))
-    return _respond(request, exc.status_code, body, exc.headers or {})
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    logger.exception("unexpected error", exc_info=exc)
-    body = legacy_error_body(
-        "INTERNAL_ERROR", "The proxy failed unexpectedly.", request_id_of(request.scope)
-    )
-    return _respond(request, 500, body, {})
-
-
-def exception_handlers() -> dict[type[Exception] | int, ExceptionHandler]:
-    """Handlers turning every error into the legacy body (``Starlette(exception_handlers=)``)."""
-    return {
-        AdapterError: _adapter_error,
-        HTTPException: _http_error,
-        Exception: _unexpected,
-    }
+    def __init__(self, problems: Sequence[TableProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"the mapping tables have {len(self.problems)} problem(s):\n{lines}")

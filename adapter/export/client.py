@@ -22,16 +22,20 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from adapter import jsonio
-from adapter.errors import ConfigurationError, UpstreamError, UpstreamProtocolError
-from adapter.export.errors import (
+from adapter.errors import (
+    ConfigurationError,
     ItemUpdateIncomplete,
+    UpstreamError,
+    UpstreamProtocolError,
+)
+from adapter.export.errors import (
     error_for_response,
     error_for_transport,
     parse_retry_after,
@@ -47,6 +51,7 @@ from adapter.export.models import (
     ExportJobItemV3,
     ExportJobStatus,
     ExportJobV3,
+    ItemUpdateOutcome,
     UpdateExportJobItemV3,
 )
 from adapter.tenancy import UpstreamCredential
@@ -54,7 +59,6 @@ from adapter.tenancy import UpstreamCredential
 __all__ = [
     "ExportClient",
     "ExportClientMetrics",
-    "ItemUpdateOutcome",
     "build_http_client",
 ]
 
@@ -106,26 +110,6 @@ def build_http_client(
         follow_redirects=False,
         transport=transport,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ItemUpdateOutcome:
-    """What Pleo said to a (batched) item update.
-
-    ``items`` are the job items Pleo returned as updated; ``errors`` are its per-item
-    failures (a 200 can carry them). An id in ``errors`` was not updated.
-    """
-
-    items: list[ExportJobItemV3] = field(default_factory=list)
-    errors: list[ExportJobItemUpdateErrorV3] = field(default_factory=list)
-
-    @property
-    def failed_ids(self) -> frozenset[str]:
-        return frozenset(error.accounting_entry_id for error in self.errors)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +278,11 @@ class ExportClient:
                 not_applied = [u.accounting_entry_id for u in updates[start:]]
                 outcome = ItemUpdateOutcome(items=items, errors=errors)
                 raise ItemUpdateIncomplete(
-                    exc, applied=applied, not_applied=not_applied, outcome=outcome
+                    exc,
+                    applied=applied,
+                    not_applied=not_applied,
+                    refused=len(errors),
+                    outcome=outcome,
                 ) from exc
             items.extend(answer.data)
             errors.extend(answer.errors)

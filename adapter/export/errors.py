@@ -24,7 +24,6 @@ import email.utils
 import math
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import ValidationError
@@ -32,6 +31,7 @@ from pydantic import ValidationError
 from adapter.errors import (
     UpstreamAuthError,
     UpstreamError,
+    UpstreamForbidden,
     UpstreamProtocolError,
     UpstreamRejected,
     UpstreamTimeout,
@@ -39,14 +39,7 @@ from adapter.errors import (
 )
 from adapter.export.models import ExceptionInfo
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from adapter.export.client import ItemUpdateOutcome
-
 __all__ = [
-    "ItemUpdateIncomplete",
-    "UpstreamForbidden",
     "error_for_response",
     "error_for_transport",
     "parse_retry_after",
@@ -55,49 +48,6 @@ __all__ = [
 # An error ``type`` is kept only if it looks like one; anything else is Pleo's prose, not a code.
 _ERROR_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,99}")
 _DELAY_SECONDS = re.compile(r"[0-9]{1,10}")
-
-
-class UpstreamForbidden(UpstreamAuthError):
-    """Pleo said 403: the credential is valid but lacks the scope or the company."""
-
-    status_code = 403
-    error_type = "FORBIDDEN"
-
-
-class ItemUpdateIncomplete(UpstreamError):
-    """A batch of item updates failed after earlier batches were applied.
-
-    It mirrors the failed batch's error (``status_code``, ``error_type``, ``upstream_status``,
-    ``upstream_type``, ``headers``; the error itself is ``cause``) and adds what happened so far:
-
-    * ``applied``: ids sent in batches Pleo accepted, minus those it listed in ``errors[]``;
-    * ``not_applied``: ids of the failed batch and of every later one, in request order. After
-      an ambiguous failure (a timeout) the failed batch may in fact have landed; re-sending it
-      is safe because an item-status PUT sets state;
-    * ``outcome``: the items and per-item errors Pleo returned for the accepted batches.
-    """
-
-    def __init__(
-        self,
-        cause: UpstreamError,
-        *,
-        applied: Sequence[str],
-        not_applied: Sequence[str],
-        outcome: ItemUpdateOutcome,
-    ) -> None:
-        total = len(applied) + len(not_applied) + len(outcome.errors)
-        super().__init__(
-            f"Pleo applied {len(applied)} of {total} item updates before a batch failed.",
-            upstream_status=cause.upstream_status,
-            upstream_type=cause.upstream_type,
-            error_type=cause.error_type,
-            headers=cause.headers,
-        )
-        self.status_code = cause.status_code
-        self.cause = cause
-        self.applied = list(applied)
-        self.not_applied = list(not_applied)
-        self.outcome = outcome
 
 
 def _upstream_type(body: bytes) -> str | None:

@@ -13,6 +13,7 @@ version 32.1.0). Two rules shape every class here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -48,6 +49,7 @@ __all__ = [
     "ExportJobStatus",
     "ExportJobV3",
     "InvoiceInformationV3",
+    "ItemUpdateOutcome",
     "LinksResponse",
     "MoneyModel",
     "PleoTimestamp",
@@ -451,3 +453,23 @@ class ExportItemV3(_Response):
     team: TeamV3 | None = None
     user: ExportItemUserV3 | None = None
     vendor: VendorV3 | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemUpdateOutcome:
+    """What Pleo said to a (batched) item update.
+
+    ``items`` are the job items Pleo returned as updated; ``errors`` are its per-item
+    failures (a 200 can carry them). An id in ``errors`` was not updated.
+    """
+
+    items: list[ExportJobItemV3] = field(default_factory=list)
+    errors: list[ExportJobItemUpdateErrorV3] = field(default_factory=list)
+
+    @property
+    def failed_ids(self) -> frozenset[str]:
+        return frozenset(error.accounting_entry_id for error in self.errors)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -1,1 +1,4 @@
-"""The surface legacy integrations see: ``/v1/expenses`` routes, models and pagination."""
+"""Pleo's legacy Expenses API as data: its models, its query and its PUT bodies (no I/O)."""
+
+# The public names live in the modules (models, query, updates), as in Starlette.
+__all__: list[str] = []

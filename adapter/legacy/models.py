@@ -9,23 +9,30 @@ numbers by :mod:`adapter.jsonio`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from adapter.export.models import ExportJobItemFailureReasonType
 
 __all__ = [
     "CardTransaction",
     "Expense",
     "ExpenseList",
     "ExpenseType",
+    "ItemUpdateExtras",
     "LegacyAmount",
     "LegacyStatus",
     "Line",
     "ListMetadata",
     "Merchant",
     "PageInfo",
+    "Receipt",
+    "StatusChange",
     "Supplier",
     "TagRef",
 ]
@@ -114,13 +121,25 @@ class Expense(_Legacy):
     deletedAt: datetime | None
 
 
+class Receipt(_Legacy):
+    """A receipt of an expense: ``id`` is the id the expense's ``receiptIds`` shows; ``url``
+    is Pleo's signed download URL (never logged); ``size`` is in KB, as the legacy API said."""
+
+    id: str
+    name: str
+    url: str
+    mimeType: str
+    size: Decimal
+
+
 class PageInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # The number of expenses in this page (Pleo's legacy document), not the requested size.
     pageSize: int
     totalCount: int
-    # Absent (not null) on the last page: clients loop "until nextPageOffset is absent".
-    nextPageOffset: int | None = None
+    # Present on every page and null on the last one: clients index it directly.
+    nextPageOffset: int | None
 
 
 class ListMetadata(BaseModel):
@@ -134,3 +153,32 @@ class ExpenseList(BaseModel):
 
     expenses: list[Expense]
     metadata: ListMetadata
+
+
+class ItemUpdateExtras(BaseModel):
+    """Optional fields a migrating integration may add to a legacy PUT item (A.3).
+
+    Validates the camelCase wire names (``externalId``...) or the attribute names.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    external_id: str | None = None
+    external_url: str | None = None
+    failure_reason: str | None = None
+    failure_reason_type: ExportJobItemFailureReasonType | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One legacy status change as the client asked for it."""
+
+    expense_id: str
+    status: LegacyStatus
+    extras: ItemUpdateExtras | None = None

@@ -12,16 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from starlette.datastructures import QueryParams
 
 from adapter.errors import BadRequest
-from adapter.legacy.models import Expense, ExpenseType, LegacyStatus, PageInfo
+from adapter.legacy.models import Expense, ExpenseType, LegacyStatus
 
 __all__ = ["ExpenseQuery", "Page", "paginate", "parse_query"]
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,12 @@ class ExpenseQuery:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
-    expenses: list[Expense]
-    info: PageInfo
+class Page(Generic[T]):
+    """One page of a filtered list: its items, the filter's total, where the next page starts."""
+
+    items: list[T]
+    total_count: int
+    next_page_offset: int | None
 
 
 def parse_query(params: QueryParams, *, default_page_size: int, max_page_size: int) -> ExpenseQuery:
@@ -72,16 +76,13 @@ def parse_query(params: QueryParams, *, default_page_size: int, max_page_size: i
     )
 
 
-def paginate(expenses: Sequence[Expense], query: ExpenseQuery) -> Page:
+def paginate(expenses: Sequence[Expense], query: ExpenseQuery) -> Page[Expense]:
     matching = [e for e in expenses if query.matches(e)]
     end = query.page_offset + query.page_size
     return Page(
-        expenses=matching[query.page_offset : end],
-        info=PageInfo(
-            pageSize=query.page_size,
-            totalCount=len(matching),
-            nextPageOffset=end if end < len(matching) else None,
-        ),
+        items=matching[query.page_offset : end],
+        total_count=len(matching),
+        next_page_offset=end if end < len(matching) else None,
     )
 
 

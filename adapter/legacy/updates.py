@@ -19,9 +19,7 @@ from typing import Any
 
 from adapter.errors import BadRequest, PayloadTooLarge, Unprocessable
 from adapter.export.models import ExportJobItemFailureReasonType
-from adapter.legacy.models import LegacyStatus
-from adapter.mapping import ItemUpdateExtras
-from adapter.workflow import StatusChange
+from adapter.legacy.models import ItemUpdateExtras, LegacyStatus, StatusChange
 
 __all__ = ["parse_bulk_update", "parse_single_update"]
 

@@ -7,8 +7,7 @@ take the loaded table as their first argument.
 
 from __future__ import annotations
 
-from adapter.mapping.engine import ItemUpdateExtras, legacy_status, plan_item_update, to_expense
-from adapter.mapping.errors import MappingError, MappingTableError, TableProblem
+from adapter.mapping.engine import legacy_status, plan_item_update, to_expense
 from adapter.mapping.table import (
     FieldRow,
     MappingTable,
@@ -17,19 +16,17 @@ from adapter.mapping.table import (
     default_table_directory,
     load_mapping_table,
 )
+from adapter.mapping.transforms import receipt_of
 
 __all__ = [
     "FieldRow",
-    "ItemUpdateExtras",
-    "MappingError",
     "MappingTable",
-    "MappingTableError",
-    "TableProblem",
     "TableReport",
     "check_tables",
     "default_table_directory",
     "legacy_status",
     "load_mapping_table",
     "plan_item_update",
+    "receipt_of",
     "to_expense",
 ]

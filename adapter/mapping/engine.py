@@ -9,41 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import ValidationError
 
-from adapter.errors import Conflict
+from adapter.errors import MappingError, StatusChangeRefused
 from adapter.export.models import (
     ExportItemV3,
-    ExportJobItemFailureReasonType,
     ExportJobItemStatus,
     UpdateExportJobItemV3,
 )
-from adapter.legacy.models import Expense, LegacyStatus
-from adapter.mapping.errors import MappingError
+from adapter.legacy.models import Expense, ItemUpdateExtras, LegacyStatus
 from adapter.mapping.table import MappingTable
 
-__all__ = ["ItemUpdateExtras", "legacy_status", "plan_item_update", "to_expense"]
-
-
-class ItemUpdateExtras(BaseModel):
-    """Optional fields a migrating integration may add to a legacy PUT item (A.3).
-
-    Validates the camelCase wire names (``externalId``...) or the attribute names.
-    """
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        extra="ignore",
-        frozen=True,
-    )
-
-    external_id: str | None = None
-    external_url: str | None = None
-    failure_reason: str | None = None
-    failure_reason_type: ExportJobItemFailureReasonType | None = None
+__all__ = ["legacy_status", "plan_item_update", "to_expense"]
 
 
 def _item_status(table: MappingTable, item_status: str | None) -> ExportJobItemStatus:
@@ -97,8 +74,8 @@ def plan_item_update(
     """The v3 item update for a legacy PUT of ``requested`` (A.3).
 
     None when the item already has that legacy status (a no-op answered 200); raises
-    :class:`adapter.errors.Conflict` when the change is not allowed (terminal item, going back
-    to QUEUED, moving backwards), and MappingError for an unknown current status.
+    :class:`~adapter.errors.StatusChangeRefused` when the change is not allowed (terminal item,
+    going back to QUEUED, moving backwards), and MappingError for an unknown current status.
     """
     current = _item_status(table, current_item_status)
     if table.statuses.item_to_legacy[current.value] == requested:
@@ -109,7 +86,7 @@ def plan_item_update(
             f"cannot set expense {accounting_entry_id} to {requested.value}: {rule.conflict} "
             f"(export item status {current.value!r})"
         )
-        raise Conflict(msg)
+        raise StatusChangeRefused(msg, accounting_entry_id=accounting_entry_id)
     extras = extras or ItemUpdateExtras()
     return UpdateExportJobItemV3(
         accounting_entry_id=accounting_entry_id,

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapter.errors import TableProblem
 from adapter.export.models import (
     ExportItemV3,
     ExportJobItemFailureReasonType,
     ExportJobItemStatus,
 )
 from adapter.legacy.models import LegacyStatus
-from adapter.mapping.errors import TableProblem
 from adapter.mapping.transforms import CurrencyTable, TypeTable
 
 __all__ = ["FieldRow", "MappingTable", "StatusRule", "StatusTable", "TableReport"]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from adapter.mapping.errors import TableProblem
+from adapter.errors import TableProblem
 
 __all__ = [
     "CURRENCY_FILE",

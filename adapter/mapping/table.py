@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapter.errors import MappingTableError
 from adapter.mapping.compiler import compile_fields
-from adapter.mapping.errors import MappingTableError
 from adapter.mapping.field_rows import FIELD_KINDS, parse_fields
 from adapter.mapping.lookup_tables import (
     EXPORT_ITEM_TYPES_V3,

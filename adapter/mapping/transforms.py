@@ -13,12 +13,13 @@ import decimal
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from adapter.errors import MappingError
 from adapter.export.models import ExportItemFile, MoneyModel
-from adapter.legacy.models import ExpenseType, LegacyAmount
-from adapter.mapping.errors import MappingError
+from adapter.legacy.models import ExpenseType, LegacyAmount, Receipt
 
 __all__ = [
     "AGGREGATES",
@@ -30,6 +31,7 @@ __all__ = [
     "TypeTable",
     "money_to_legacy",
     "receipt_id",
+    "receipt_of",
     "same_or_null",
 ]
 
@@ -99,6 +101,13 @@ def receipt_id(file: ExportItemFile) -> str:
     if file.id:
         return file.id
     return str(uuid.uuid5(uuid.NAMESPACE_URL, urlsplit(file.url).path))
+
+
+def receipt_of(file: ExportItemFile) -> Receipt:
+    """The legacy receipt of an export item's file; its id is the one ``receiptIds`` lists."""
+    name = urlsplit(file.url).path.rsplit("/", 1)[-1] or receipt_id(file)
+    size_kb = (Decimal(file.size) / 1024).quantize(Decimal("0.01"))
+    return Receipt(id=receipt_id(file), name=name, url=file.url, mimeType=file.type, size=size_kb)
 
 
 def same_or_null(values: Iterable[Any]) -> Any:

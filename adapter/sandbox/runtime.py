@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from adapter.sandbox.config import SandboxConfig
@@ -20,6 +22,8 @@ class SandboxRuntime:
     stats: RequestStats = field(default_factory=RequestStats)
     faults: FaultBook = field(default_factory=FaultBook)
     rtt_ms: float = 0.0
+    # How an added delay is waited out; tests swap in a recorder so nothing depends on timing.
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod
     def create(cls, config: SandboxConfig) -> SandboxRuntime:

@@ -27,16 +27,18 @@ from typing import Literal
 
 from cachetools import TTLCache
 
+from adapter import jsonio
 from adapter.errors import (
     AdapterError,
     Conflict,
+    ItemUpdateIncomplete,
+    MappingError,
     NotFound,
     UpstreamError,
     UpstreamRejected,
     UpstreamTimeout,
 )
-from adapter.export.client import ExportClient, ItemUpdateOutcome
-from adapter.export.errors import ItemUpdateIncomplete
+from adapter.export.client import ExportClient
 from adapter.export.models import (
     CreateExportJobEvent,
     ExportJobEventType,
@@ -44,15 +46,16 @@ from adapter.export.models import (
     ExportJobItemStatus,
     ExportJobStatus,
     ExportJobV3,
+    ItemUpdateOutcome,
     UpdateExportJobItemV3,
 )
-from adapter.legacy.models import Expense, LegacyStatus
+from adapter.legacy.models import Expense, LegacyStatus, Receipt, StatusChange
+from adapter.legacy.query import ExpenseQuery, paginate
 from adapter.mapping import (
-    ItemUpdateExtras,
-    MappingError,
     MappingTable,
     legacy_status,
     plan_item_update,
+    receipt_of,
     to_expense,
 )
 from adapter.store import Store
@@ -60,7 +63,7 @@ from adapter.tenancy import Tenant
 from adapter.workflow.singleflight import KeyedLocks
 from adapter.workflow.state import ItemFailure, JobState, TenantState, select_current_jobs
 
-__all__ = ["JobWorkflow", "StatusChange", "UpdateResult", "WorkflowSettings"]
+__all__ = ["ExpensePage", "JobWorkflow", "StatusUpdate", "UpdateResult", "WorkflowSettings"]
 
 logger = logging.getLogger("adapter.workflow")
 
@@ -88,18 +91,27 @@ class WorkflowSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class StatusChange:
-    """One legacy status change as the client asked for it."""
-
-    expense_id: str
-    status: LegacyStatus
-    extras: ItemUpdateExtras | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class UpdateResult:
     expenses: list[Expense]
     failures: list[ItemFailure] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpensePage:
+    """One page of legacy expenses, each already encoded as its JSON object."""
+
+    expenses: list[bytes]
+    total_count: int
+    next_page_offset: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """The answer to a legacy PUT: the requested expenses as they now stand (encoded), and
+    the changes Pleo refused, per expense."""
+
+    expenses: list[bytes]
+    failures: list[ItemFailure]
 
 
 class JobWorkflow:
@@ -135,6 +147,9 @@ class JobWorkflow:
         self._expenses: TTLCache[tuple[str, str], dict[str, Expense]] = TTLCache(
             maxsize=self._settings.max_cached_jobs, ttl=_STATE_TTL_SECONDS
         )
+        self._receipts: TTLCache[tuple[str, str], dict[str, list[Receipt]]] = TTLCache(
+            maxsize=self._settings.max_cached_jobs, ttl=_STATE_TTL_SECONDS
+        )
 
     def register(self, tenant: Tenant, *, permanent: bool = False) -> None:
         """Include ``tenant`` in scheduled work (polling, recovery, idle).
@@ -145,6 +160,32 @@ class JobWorkflow:
             self._configured[tenant.key] = tenant
         elif tenant.key not in self._configured:
             self._tenants[tenant.key] = tenant
+
+    # --- what the legacy routes call ------------------------------------------------------
+
+    async def list_expenses(self, tenant: Tenant, query: ExpenseQuery) -> ExpensePage:
+        """``GET /v1/expenses``: one page of the tenant's current expenses. Never writes."""
+        page = paginate(await self.view(tenant), query)
+        return ExpensePage(
+            [_encode(e) for e in page.items], page.total_count, page.next_page_offset
+        )
+
+    async def get_expense(self, tenant: Tenant, expense_id: str) -> bytes:
+        """``GET /v1/expenses/{id}``: one expense, or :class:`NotFound`. Never writes."""
+        return _encode(await self.expense(tenant, expense_id))
+
+    async def list_receipts(self, tenant: Tenant, expense_id: str) -> list[Receipt]:
+        """``GET /v1/expenses/{id}/receipts``: the expense's files, as Pleo signed them."""
+        expense = await self.expense(tenant, expense_id)
+        for (key, _job), receipts in self._receipts.items():
+            if key == tenant.key and expense.id in receipts:
+                return receipts[expense.id]
+        return []
+
+    async def set_statuses(self, tenant: Tenant, changes: Sequence[StatusChange]) -> StatusUpdate:
+        """``PUT /v1/expenses``: write the changes through to Pleo, then answer."""
+        result = await self.update_statuses(tenant, changes)
+        return StatusUpdate([_encode(e) for e in result.expenses], result.failures)
 
     # --- reads (never change anything upstream) -------------------------------------------
 
@@ -420,6 +461,7 @@ class JobWorkflow:
         """Read the data layer and map it; an item that cannot be mapped is never offered."""
         items = await self._client.list_export_items(tenant.credential, job_id)
         mapped: dict[str, Expense] = {}
+        receipts: dict[str, list[Receipt]] = {}
         for item in items:
             try:
                 # The status is filled in at render time from the control layer.
@@ -429,7 +471,9 @@ class JobWorkflow:
             except MappingError as exc:
                 # Never offered to the legacy client; the idle policy fails it with a reason.
                 logger.warning("export item of job %s cannot be mapped: %s", job_id, exc)
+            receipts[item.accounting_entry_id] = [receipt_of(f) for f in item.files or ()]
         self._expenses[(tenant.key, job_id)] = mapped
+        self._receipts[(tenant.key, job_id)] = receipts
 
     async def _save(self, tenant: Tenant, state: TenantState) -> None:
         await self._store.set(f"state:{tenant.key}", state.dumps(), ttl_seconds=_STATE_TTL_SECONDS)
@@ -452,6 +496,10 @@ class JobWorkflow:
         return (
             expense if expense.status == wanted else expense.model_copy(update={"status": wanted})
         )
+
+
+def _encode(expense: Expense) -> bytes:
+    return jsonio.dumps(expense.model_dump())
 
 
 def _is(error: UpstreamError, upstream_type: str) -> bool:

@@ -10,14 +10,14 @@ import time
 import httpx
 import pytest
 
-from adapter.sandbox import cli
+from adapter.cli import sandbox as cli
 from tests.support.openapi import validate_exchange
 from tests.support.processes import free_port
 from tests.support.sandbox import basic
 
 _RUN = (
     "import argparse, sys\n"
-    "from adapter.sandbox import cli\n"
+    "from adapter.cli import sandbox as cli\n"
     "parser = argparse.ArgumentParser()\n"
     "cli.add_parser(parser.add_subparsers(dest='command', required=True))\n"
     "args = parser.parse_args(sys.argv[1:])\n"

@@ -10,12 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapter.errors import Conflict
+from adapter.errors import MappingError, StatusChangeRefused
 from adapter.export.models import ExportItemV3, ExportJobItemStatus
 from adapter.jsonio import dumps, loads
 from adapter.legacy.models import Expense, LegacyStatus
 from adapter.mapping import (
-    MappingError,
     MappingTable,
     legacy_status,
     load_mapping_table,
@@ -82,7 +81,10 @@ def line(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def export_items(draw: st.DrawFn) -> ExportItemV3:
     """Export Items valid against the v3 model: every optional block present or null."""
-    maybe = lambda strategy: draw(st.none() | strategy)  # noqa: E731 -- a local shorthand
+
+    def maybe(strategy: st.SearchStrategy[Any]) -> Any:
+        return draw(st.none() | strategy)
+
     data = {
         "accountingEntryId": draw(ids),
         "companyId": draw(ids),
@@ -179,7 +181,7 @@ def test_status_round_trip_and_second_put_is_a_no_op(
     """A planned update reads back as the requested legacy status; repeating it is a no-op."""
     try:
         update = plan_item_update(TABLE, current, requested, accounting_entry_id="e-1", now=NOW)
-    except Conflict:
+    except StatusChangeRefused:
         assert legacy_status(TABLE, current) != requested
         return
     if update is None:
@@ -204,7 +206,7 @@ def test_any_sequence_of_puts_never_leaves_a_terminal_status(
         before = status
         try:
             update = plan_item_update(TABLE, status, requested, accounting_entry_id="e-1", now=NOW)
-        except Conflict:
+        except StatusChangeRefused:
             continue
         if update is not None:
             assert before is None or not ExportJobItemStatus(before).is_terminal

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.__main__ import main
+from adapter.cli import main
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Every error a client sees is the legacy body ``{"type", "message", "requestId"}`` (SR-11)."""
+"""Every error a client sees is Pleo's legacy body ``{"statusCode", "error", "message"}`` + id."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from starlette.routing import Route
 from adapter.errors import (
     BadRequest,
     Conflict,
+    MappingError,
     NotFound,
+    StatusChangeRefused,
     Unauthorized,
     UpstreamTimeout,
     UpstreamUnavailable,
-    exception_handlers,
-    legacy_error_body,
 )
 from adapter.observability.request_id import RequestIdMiddleware
+from adapter.web.errors import exception_handlers, legacy_error_body
 
 CANARY = "canary-internal-detail"
 
@@ -60,6 +61,16 @@ async def bad_request(request: Request) -> Response:
     raise BadRequest(msg, error_type="INVALID_QUERY_PARAMETER")
 
 
+async def refused(request: Request) -> Response:
+    msg = "cannot set expense e-1 to QUEUED"
+    raise StatusChangeRefused(msg, accounting_entry_id="e-1")
+
+
+async def unmappable(request: Request) -> Response:
+    msg = "item e-1: legacy field 'type' is invalid"
+    raise MappingError(msg, accounting_entry_id="e-1", field="type")
+
+
 async def crash(request: Request) -> Response:
     msg = f"database password is {CANARY}"
     raise RuntimeError(msg)
@@ -75,6 +86,8 @@ def build_app() -> Starlette:
             Route("/timeout", timeout),
             Route("/unauthorized", unauthorized),
             Route("/bad-request", bad_request),
+            Route("/refused", refused, methods=["PUT"]),
+            Route("/unmappable", unmappable),
             Route("/crash", crash),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
@@ -90,23 +103,19 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "status", "error_type", "message"),
+    ("method", "path", "status", "error", "message"),
     [
-        ("GET", "/not-found", 404, "NOT_FOUND", "Expense e-1 not found."),
-        ("PUT", "/conflict", 409, "CONFLICT", "Expense e-1 is already EXPORTED."),
-        ("GET", "/unavailable", 503, "UPSTREAM_UNAVAILABLE", "Pleo is unavailable; retry later."),
-        ("GET", "/timeout", 504, "UPSTREAM_TIMEOUT", "Pleo did not answer in time."),
-        ("GET", "/unauthorized", 401, "UNAUTHORIZED", "Missing or invalid credentials."),
-        (
-            "GET",
-            "/bad-request",
-            400,
-            "INVALID_QUERY_PARAMETER",
-            "pageSize: expected a whole number.",
-        ),
-        ("GET", "/crash", 500, "INTERNAL_ERROR", "The proxy failed unexpectedly."),
-        ("GET", "/no-such-route", 404, "NOT_FOUND", "Not Found"),
-        ("DELETE", "/conflict", 405, "METHOD_NOT_ALLOWED", "Method Not Allowed"),
+        ("GET", "/not-found", 404, "Not Found", "Expense e-1 not found."),
+        ("PUT", "/conflict", 409, "Conflict", "Expense e-1 is already EXPORTED."),
+        ("PUT", "/refused", 409, "Conflict", "cannot set expense e-1 to QUEUED"),
+        ("GET", "/unmappable", 502, "Bad Gateway", "item e-1: legacy field 'type' is invalid"),
+        ("GET", "/unavailable", 503, "Service Unavailable", "Pleo is unavailable; retry later."),
+        ("GET", "/timeout", 504, "Gateway Timeout", "Pleo did not answer in time."),
+        ("GET", "/unauthorized", 401, "Unauthorized", "Missing or invalid credentials."),
+        ("GET", "/bad-request", 400, "Bad Request", "pageSize: expected a whole number."),
+        ("GET", "/crash", 500, "Internal Server Error", "The proxy failed unexpectedly."),
+        ("GET", "/no-such-route", 404, "Not Found", "No route GET /no-such-route."),
+        ("DELETE", "/conflict", 405, "Method Not Allowed", "DELETE is not allowed on /conflict."),
     ],
 )
 async def test_errors_answer_in_the_legacy_shape(
@@ -114,17 +123,17 @@ async def test_errors_answer_in_the_legacy_shape(
     method: str,
     path: str,
     status: int,
-    error_type: str,
+    error: str,
     message: str,
 ) -> None:
-    """Each error gets its status and a body of exactly type, message and requestId, as JSON."""
+    """Each error gets its status and Pleo's legacy body, its three keys first, plus the id."""
     response = await client.request(method, path)
     assert response.status_code == status
-    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     body = response.json()
-    assert sorted(body) == ["message", "requestId", "type"]
-    assert (body["type"], body["message"]) == (error_type, message)
-    assert body["requestId"]
+    assert list(body) == ["statusCode", "error", "message", "requestId"]
+    assert (body["statusCode"], body["error"], body["message"]) == (status, error, message)
+    assert body["requestId"] == response.headers["x-request-id"]
 
 
 async def test_unexpected_error_reveals_nothing_of_the_exception(
@@ -198,13 +207,10 @@ async def test_unexpected_error_still_echoes_the_request_id_header(
 
 
 def test_legacy_error_body_without_a_request_id_has_no_request_id_key() -> None:
-    """Outside a request the legacy body has only type and message."""
-    assert legacy_error_body("NOT_FOUND", "Gone.", None) == {
-        "type": "NOT_FOUND",
+    """Outside a request the legacy body has only statusCode, error and message."""
+    assert legacy_error_body(404, "Gone.", None) == {
+        "statusCode": 404,
+        "error": "Not Found",
         "message": "Gone.",
     }
-    assert legacy_error_body("NOT_FOUND", "Gone.", "r-1") == {
-        "type": "NOT_FOUND",
-        "message": "Gone.",
-        "requestId": "r-1",
-    }
+    assert legacy_error_body(404, "Gone.", "r-1")["requestId"] == "r-1"

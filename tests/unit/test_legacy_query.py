@@ -86,7 +86,7 @@ def parse(query_string: str) -> ExpenseQuery:
 
 def selected(query_string: str, expenses: Sequence[Expense]) -> list[str]:
     """The ids of the page a client gets for this query string."""
-    return [e.id for e in paginate(expenses, parse(query_string)).expenses]
+    return [e.id for e in paginate(expenses, parse(query_string)).items]
 
 
 def at(text: str) -> datetime:
@@ -293,20 +293,19 @@ def test_paginate_pages_through_the_matching_expenses(
     page = paginate(
         FIVE_QUEUED_TWO_EXPORTED, parse(f"status=QUEUED&pageSize=2&pageOffset={offset}")
     )
-    assert [e.id for e in page.expenses] == ids
-    assert page.info.totalCount == 5
-    assert page.info.pageSize == 2
-    assert page.info.nextPageOffset == next_offset
+    assert [e.id for e in page.items] == ids
+    assert page.total_count == 5
+    assert page.next_page_offset == next_offset
 
 
-def test_last_page_has_no_next_page_offset_key() -> None:
-    """On the last page nextPageOffset is absent from pageInfo, not null."""
+def test_last_page_has_no_next_page_offset() -> None:
+    """On the last page there is no next page offset."""
     page = paginate(FIVE_QUEUED_TWO_EXPORTED, parse("pageSize=7"))
-    assert page.info.model_dump(exclude_none=True) == {"pageSize": 7, "totalCount": 7}
+    assert (len(page.items), page.total_count, page.next_page_offset) == (7, 7, None)
 
 
 def test_page_exactly_filled_is_the_last_page() -> None:
     """When the matches end exactly at a page boundary there is no next page."""
     page = paginate(FIVE_QUEUED_TWO_EXPORTED, parse("status=QUEUED&pageSize=5"))
-    assert len(page.expenses) == 5
-    assert page.info.nextPageOffset is None
+    assert len(page.items) == 5
+    assert page.next_page_offset is None

@@ -8,10 +8,8 @@ import pytest
 
 from adapter.errors import AdapterError, BadRequest, PayloadTooLarge, Unprocessable
 from adapter.export.models import ExportJobItemFailureReasonType
-from adapter.legacy.models import LegacyStatus
+from adapter.legacy.models import ItemUpdateExtras, LegacyStatus, StatusChange
 from adapter.legacy.updates import parse_bulk_update, parse_single_update
-from adapter.mapping import ItemUpdateExtras
-from adapter.workflow import StatusChange
 
 MAX_IDS = 3
 

@@ -9,6 +9,7 @@ import pytest
 
 from adapter.legacy.models import Expense
 from tests.support.harness import Harness
+from tests.support.legacy_errors import assert_legacy_error
 
 
 def _events(ledger: list[dict[str, Any]]) -> list[str]:
@@ -134,8 +135,7 @@ async def test_illegal_transitions_are_refused_before_anything_is_sent(
     await harness.put(ids[:1], first)
     before = await harness.ledger()
     response = await harness.put(ids[:1], then)
-    assert response.status_code == status
-    assert set(response.json()) == {"type", "message", "requestId"}
+    assert_legacy_error(response, status, then)
     assert await harness.ledger() == before
 
 
@@ -143,8 +143,7 @@ async def test_one_bad_id_rejects_the_whole_put_before_any_write(harness: Harnes
     """An unknown id in a PUT gets 404 and the other ids in it are not written either."""
     ids = [e["id"] for e in await harness.queued()]
     response = await harness.put([*ids[:3], "00000000-0000-4000-8000-000000000000"], "EXPORTING")
-    assert response.status_code == 404
-    assert response.json()["type"] == "EXPENSE_NOT_FOUND"
+    assert_legacy_error(response, 404, "00000000-0000-4000-8000-000000000000 not found")
     assert await harness.ledger() == []
 
 
@@ -182,8 +181,7 @@ async def test_missing_or_wrong_credentials_get_401_before_any_upstream_call(
 ) -> None:
     """Without a known legacy token the proxy answers 401 and calls nothing upstream."""
     response = await harness.proxy.get("/v1/expenses", headers=headers)
-    assert response.status_code == 401
-    assert set(response.json()) == {"type", "message", "requestId"}
+    assert_legacy_error(response, 401, "credentials")
     assert await harness.upstream_calls() == {}
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from adapter.errors import UpstreamUnavailable
 from adapter.export.client import ExportClient, build_http_client
-from adapter.legacy.models import LegacyStatus
+from adapter.legacy.models import LegacyStatus, StatusChange
 from adapter.mapping import load_mapping_table
 from adapter.store import MemoryStore
 from adapter.tenancy import Tenant, UpstreamCredential
-from adapter.workflow import JobWorkflow, StatusChange, WorkflowSettings
+from adapter.workflow import JobWorkflow, WorkflowSettings
 from tests.support.clocks import FakeNow
 from tests.support.harness import SANDBOX, Harness
 

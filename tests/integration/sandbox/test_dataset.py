@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -84,12 +83,10 @@ def test_same_seed_gives_the_same_dataset_and_another_seed_differs():
     assert list(first.entries) != list(other.entries)
 
 
-def test_generating_2500_entries_takes_well_under_a_second():
-    """The factory makes a 2,500-item job's worth of entries in under half a second."""
+def test_generating_2500_entries_gives_2500_distinct_entries():
+    """The factory makes a 2,500-item job's worth of distinct entries (its speed is a benchmark)."""
     rng = random.Random(1)
     company = build_companies(rng, 1)[0]
     factory = EntryFactory(rng, datetime(2026, 1, 1, tzinfo=UTC))
-    started = time.perf_counter()
     entries = factory.make(company, 2500)
-    assert time.perf_counter() - started < 0.5
     assert len({entry.id for entry in entries}) == 2500

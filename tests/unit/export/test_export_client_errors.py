@@ -13,13 +13,14 @@ from pytest_httpx import HTTPXMock
 from adapter.errors import (
     UpstreamAuthError,
     UpstreamError,
+    UpstreamForbidden,
     UpstreamProtocolError,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from adapter.export.client import ExportClient
-from adapter.export.errors import UpstreamForbidden, parse_retry_after
+from adapter.export.errors import parse_retry_after
 from adapter.export.models import (
     CreateExportJobEvent,
     ExportJobEventType,
@@ -40,8 +41,8 @@ UPDATE = [
     ("status", "pleo_type", "raised", "client_status", "error_type"),
     [
         (400, "MISSING_CONTRA_ACCOUNTS", UpstreamRejected, 502, "UPSTREAM_REJECTED"),
-        (401, None, UpstreamAuthError, 401, "UNAUTHORIZED"),
-        (403, None, UpstreamForbidden, 403, "FORBIDDEN"),
+        (401, None, UpstreamAuthError, 401, "UPSTREAM_UNAUTHORIZED"),
+        (403, None, UpstreamForbidden, 403, "UPSTREAM_FORBIDDEN"),
         (404, "EXPORT_NOT_FOUND", UpstreamRejected, 502, "UPSTREAM_REJECTED"),
         (409, "EXPORT_ALREADY_IN_PROGRESS", UpstreamRejected, 502, "UPSTREAM_REJECTED"),
         (413, "EXPORT_JOB_ITEMS_UPDATE_LIMIT", UpstreamRejected, 502, "UPSTREAM_REJECTED"),

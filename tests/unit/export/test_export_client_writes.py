@@ -12,15 +12,15 @@ import pytest
 from pydantic import TypeAdapter
 from pytest_httpx import HTTPXMock
 
-from adapter.errors import UpstreamRejected, UpstreamUnavailable
-from adapter.export.client import ExportClient, ItemUpdateOutcome
-from adapter.export.errors import ItemUpdateIncomplete
+from adapter.errors import ItemUpdateIncomplete, UpstreamRejected, UpstreamUnavailable
+from adapter.export.client import ExportClient
 from adapter.export.models import (
     CreateExportJobEvent,
     ExportJobEventType,
     ExportJobFailureReasonType,
     ExportJobItemFailureReasonType,
     ExportJobItemStatus,
+    ItemUpdateOutcome,
     UpdateExportJobItemV3,
 )
 from adapter.tenancy import UpstreamCredential

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.mapping import cli
+from adapter.cli import mappings as cli
 
 MakeTable = Callable[..., Path]
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapter.errors import Conflict
+from adapter.errors import MappingError, StatusChangeRefused
 from adapter.export.models import (
     ExportItemFile,
     ExportItemV3,
@@ -16,10 +16,8 @@ from adapter.export.models import (
     UpdateExportJobItemV3,
 )
 from adapter.jsonio import dumps
-from adapter.legacy.models import ExpenseType, LegacyStatus
+from adapter.legacy.models import ExpenseType, ItemUpdateExtras, LegacyStatus
 from adapter.mapping import (
-    ItemUpdateExtras,
-    MappingError,
     MappingTable,
     legacy_status,
     plan_item_update,
@@ -237,8 +235,8 @@ def test_repeating_the_current_status_is_a_no_op(
 def test_forbidden_changes_are_conflicts(
     table: MappingTable, current: str, requested: LegacyStatus
 ) -> None:
-    """Back to QUEUED, backwards, or any change to a terminal item is a 409 Conflict (A.3)."""
-    with pytest.raises(Conflict, match=requested.value):
+    """Back to QUEUED, backwards, or any change to a terminal item is refused (A.3)."""
+    with pytest.raises(StatusChangeRefused, match=requested.value):
         _plan(table, current, requested)
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.errors import ConfigurationError
+from adapter.errors import ConfigurationError, MappingTableError
 from adapter.mapping import (
-    MappingTableError,
     check_tables,
     default_table_directory,
     load_mapping_table,

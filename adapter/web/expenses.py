@@ -1,7 +1,7 @@
-"""The ``/v1/expenses`` endpoints legacy integrations call (pleo-api.md A.4).
+"""The ``/v1/expenses`` endpoints legacy integrations call (pleo-api.md A.4, A.7).
 
-Routes authenticate, parse and answer; everything about jobs is the workflow's business,
-and nothing here talks to httpx.
+Routes authenticate, parse and answer; everything about jobs is the workflow's business, and
+nothing here talks to httpx.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from starlette.routing import BaseRoute, Route
 
 from adapter.auth import Authenticator
 from adapter.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from adapter.legacy.models import Expense
-from adapter.legacy.query import paginate, parse_query
-from adapter.legacy.responses import LegacyJSONResponse
+from adapter.legacy.query import parse_query
 from adapter.legacy.updates import parse_bulk_update, parse_single_update
 from adapter.settings import Settings
 from adapter.tenancy import Tenant
-from adapter.workflow import JobWorkflow, UpdateResult
+from adapter.web.responses import LegacyJSONResponse, json_array
+from adapter.workflow import JobWorkflow, StatusUpdate
 
-__all__ = ["legacy_routes"]
+__all__ = ["expense_routes"]
 
 
 def _services(request: Request) -> tuple[Settings, Authenticator, JobWorkflow]:
@@ -34,10 +33,6 @@ def _tenant(request: Request, authenticator: Authenticator) -> Tenant:
     return authenticator.authenticate(request.headers.get("authorization"))
 
 
-def _expense_json(expense: Expense) -> dict[str, Any]:
-    return expense.model_dump()
-
-
 async def list_expenses(request: Request) -> LegacyJSONResponse:
     settings, authenticator, workflow = _services(request)
     tenant = _tenant(request, authenticator)
@@ -46,18 +41,22 @@ async def list_expenses(request: Request) -> LegacyJSONResponse:
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
     )
-    page = paginate(await workflow.view(tenant), query)
-    metadata = {"pageInfo": page.info.model_dump(exclude_none=True)}
+    page = await workflow.list_expenses(tenant, query)
+    page_info = {
+        "pageSize": len(page.expenses),
+        "totalCount": page.total_count,
+        "nextPageOffset": page.next_page_offset,
+    }
     return LegacyJSONResponse(
-        {"expenses": [_expense_json(e) for e in page.expenses], "metadata": metadata}
+        {"expenses": json_array(page.expenses), "metadata": {"pageInfo": page_info}}
     )
 
 
 async def get_expense(request: Request) -> LegacyJSONResponse:
     _, authenticator, workflow = _services(request)
     tenant = _tenant(request, authenticator)
-    expense = await workflow.expense(tenant, request.path_params["expense_id"])
-    return LegacyJSONResponse(_expense_json(expense))
+    expense = await workflow.get_expense(tenant, request.path_params["expense_id"])
+    return LegacyJSONResponse(orjson.Fragment(expense))
 
 
 async def update_expenses(request: Request) -> LegacyJSONResponse:
@@ -65,7 +64,7 @@ async def update_expenses(request: Request) -> LegacyJSONResponse:
     tenant = _tenant(request, authenticator)
     body = await _read_json(request, settings.max_body_bytes)
     changes = parse_bulk_update(body, max_ids=settings.max_ids_per_put)
-    return _update_response(await workflow.update_statuses(tenant, changes))
+    return _update_response(await workflow.set_statuses(tenant, changes))
 
 
 async def update_expense(request: Request) -> LegacyJSONResponse:
@@ -73,11 +72,11 @@ async def update_expense(request: Request) -> LegacyJSONResponse:
     tenant = _tenant(request, authenticator)
     body = await _read_json(request, settings.max_body_bytes)
     change = parse_single_update(body, request.path_params["expense_id"])
-    return _update_response(await workflow.update_statuses(tenant, [change]))
+    return _update_response(await workflow.set_statuses(tenant, [change]))
 
 
-def _update_response(result: UpdateResult) -> LegacyJSONResponse:
-    content: dict[str, Any] = {"expenses": [_expense_json(e) for e in result.expenses]}
+def _update_response(result: StatusUpdate) -> LegacyJSONResponse:
+    content: dict[str, Any] = {"expenses": json_array(result.expenses)}
     if result.failures:
         # Pleo applied some changes and refused others: say which, never a silent success.
         content["errors"] = [
@@ -91,7 +90,7 @@ async def _read_json(request: Request, max_bytes: int) -> Any:
     content_type = request.headers.get("content-type", "application/json").lower()
     if "json" not in content_type:
         msg = "Send the body as application/json."
-        raise UnsupportedMediaType(msg, error_type="UNSUPPORTED_MEDIA_TYPE")
+        raise UnsupportedMediaType(msg)
     declared = request.headers.get("content-length")
     too_large = f"The body is larger than {max_bytes} bytes."
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
@@ -110,7 +109,7 @@ async def _read_json(request: Request, max_bytes: int) -> Any:
         raise BadRequest(msg, error_type="INVALID_JSON") from None
 
 
-def legacy_routes() -> list[BaseRoute]:
+def expense_routes() -> list[BaseRoute]:
     # Both spellings are served directly: a redirect would make some clients drop the PUT body.
     return [
         Route("/v1/expenses", list_expenses, methods=["GET"]),
