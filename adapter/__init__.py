@@ -10,7 +10,5 @@ __all__ = ["__version__"]
 
 try:
     __version__ = metadata.version("pleo-export-adapter")
-except (
-    metadata.PackageNotFoundError
-):  # pragma: no cover - a tree never installed
+except metadata.PackageNotFoundError:  # pragma: no cover - a tree never installed
     __version__ = "0+unknown"
