@@ -162,7 +162,9 @@ def memory_across_jobs(ctx: Context) -> RowResult:
     total_items = done * config.items
     wall = sum(r.wall for r in runs)
     within = end - start <= MAX_RSS_GROWTH
-    row.figure = f"+{fmt_bytes(end - start)} after {done} ({fmt_bytes(start)} -> {fmt_bytes(end)})"
+    row.figure = (
+        f"+{fmt_bytes(end - start)} after {done} jobs ({fmt_bytes(start)} -> {fmt_bytes(end)})"
+    )
     row.cpu = f"{fmt_us(cpu / total_items)}/item"
     row.reference = f"start RSS {fmt_bytes(start)}"
     row.ratio = fmt_ratio(end / start)
@@ -172,7 +174,7 @@ def memory_across_jobs(ctx: Context) -> RowResult:
         "RSS after each job (MB): " + ", ".join(f"{size / 2**20:,.0f}" for size in after),
         f"first job: +{fmt_bytes((after[0] - start) / config.items)} RSS per item; peak "
         f"{fmt_bytes(peak)}",
-        f"{config.jobs} exports: {wall:.1f} s wall in legacy calls, {cpu:.1f} s proxy CPU; "
+        f"{done} exports: {wall:.1f} s wall in legacy calls, {cpu:.1f} s proxy CPU; "
         + gc.describe(wall),
     ]
     if done < config.jobs:

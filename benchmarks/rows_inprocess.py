@@ -60,7 +60,7 @@ def mapping(ctx: Context) -> RowResult:
         "mapping",
         f"mapping one Export Item to a validated legacy Expense ({config.mapping_items:,} "
         f"varied items, median of {config.mapping_runs}); reference validating its JSON",
-        target=f"<= {MAX_MAPPING_US:g} us/item",
+        target=f"<= {MAX_MAPPING_US:g} us/item CPU",
     )
     figures = _run_json(
         ctx,
@@ -69,12 +69,15 @@ def mapping(ctx: Context) -> RowResult:
         f"--items={config.mapping_items}",
         f"--runs={config.mapping_runs}",
     )
-    per_item, validate = figures["to_expense_us"], figures["validate_us"]
-    row.figure = f"{per_item:.1f} us/item"
-    row.cpu = f"{figures['to_expense_cpu_us']:.1f} us/item"
-    row.reference = f"validate_json {validate:.1f} us/item"
-    row.ratio = fmt_ratio(per_item / validate)
-    row.met = per_item <= MAX_MAPPING_US
+    # Judged on CPU time: on a loaded machine the child's wall time also counts other work.
+    cpu, validate_cpu = figures["to_expense_cpu_us"], figures["validate_cpu_us"]
+    row.figure = f"{figures['to_expense_us']:.1f} us/item"
+    row.cpu = f"{cpu:.1f} us/item"
+    row.reference = (
+        f"validate_json {figures['validate_us']:.1f} us/item, {validate_cpu:.1f} us/item CPU"
+    )
+    row.ratio = f"{fmt_ratio(cpu / validate_cpu)} CPU"
+    row.met = cpu <= MAX_MAPPING_US
     row.details = [
         f"JSON bytes -> validated Expense (both steps): {figures['both_us']:.1f} us/item wall, "
         f"{figures['both_cpu_us']:.1f} us/item CPU"

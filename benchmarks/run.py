@@ -115,6 +115,7 @@ def _header(ctx: Context) -> dict[str, Any]:
         "cores": ctx.cores.describe(),
         "load": ctx.tool.describe(),
         "uvicorn": f"1 worker, {loop} loop, {http} parser",
+        "load_average_at_start": os.getloadavg()[0],
         "config": asdict(ctx.config),
     }
 
@@ -161,10 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         header = _header(ctx)
         rows = [_run_row(ctx, name) for name in names]
     header["seconds"] = time.perf_counter() - started
+    header["load_average_at_end"] = os.getloadavg()[0]
     config = ctx.config
     print(
         f"python {header['python']}, {header['nproc']} cores ({header['cores']}); "
-        f"uvicorn {header['uvicorn']}; load: {header['load']}"
+        f"uvicorn {header['uvicorn']}; load: {header['load']}; machine load average "
+        f"{header['load_average_at_start']:.1f} at start, {header['load_average_at_end']:.1f} "
+        "at end"
     )
     print(
         f"sizes: {config.small_items} and {config.items:,} items, {config.clients} clients, "
