@@ -34,15 +34,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
+        configure_logging(settings.log_level, log_format=settings.log_format)
         app = create_app(settings)
     except ConfigurationError as exc:
         print(f"pleo-export-adapter: {exc.message}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
+        # Logging is configured above; uvicorn's own access log would duplicate the proxy's.
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
