@@ -31,6 +31,7 @@ __all__ = ["LogFormat", "configure_logging", "redact_secrets"]
 LogFormat = Literal["auto", "json", "console"]
 
 _MASK = "[redacted]"
+_HEADLINE = ("timestamp", "level", "logger", "event")
 # Anything shaped like a credential is masked, whatever logger wrote it.
 _SECRET = re.compile(
     r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic)\s+)?|bearer\s+|basic\s+|whsec_)"
@@ -65,6 +66,22 @@ def redact_secrets(
     return event_dict
 
 
+def _drop_color_message(
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    # uvicorn passes an ANSI-coloured copy of its message as an ``extra``; the message is enough.
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
+def _headline_first(
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    # The same four keys open every JSON line, so a person can read a raw stream.
+    head = {k: event_dict.pop(k) for k in _HEADLINE if k in event_dict}
+    return {**head, **event_dict}
+
+
 def _orjson_text(value: Any, **kwargs: Any) -> str:
     # The formatter hands a str to the stream; orjson writes bytes.
     return orjson.dumps(value, default=kwargs.get("default")).decode()
@@ -77,6 +94,7 @@ def _pre_chain() -> list[structlog.typing.Processor]:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
 
@@ -89,7 +107,12 @@ def _renderer(log_format: LogFormat, stream: TextIO) -> structlog.typing.Process
         return structlog.dev.ConsoleRenderer(
             colors=stream.isatty(), exception_formatter=structlog.dev.plain_traceback
         )
-    return structlog.processors.JSONRenderer(serializer=_orjson_text)
+    json_renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
+
+    def render(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> str:
+        return str(json_renderer(logger, method, _headline_first(logger, method, event_dict)))
+
+    return render
 
 
 def configure_logging(

@@ -30,6 +30,7 @@ Check = Callable[[], Awaitable[str]]
 """A readiness check: ``"ok"``, ``"unknown"`` (no evidence either way: still ready) or
 ``"failing: <why>"``. Raising counts as failing."""
 
+# A probe must answer before the orchestrator's own timeout (compose: 3 s).
 _CHECK_TIMEOUT_SECONDS = 2.0
 
 
@@ -50,8 +51,11 @@ def ping_check(target: _Pingable) -> Check:
 class Readiness:
     """The checks behind ``/readyz`` and the shutdown flag the lifespan sets."""
 
-    def __init__(self, checks: Mapping[str, Check]) -> None:
+    def __init__(
+        self, checks: Mapping[str, Check], *, timeout_seconds: float = _CHECK_TIMEOUT_SECONDS
+    ) -> None:
         self._checks = dict(checks)
+        self._timeout = timeout_seconds
         self.stopping = False
 
     async def report(self) -> tuple[str, dict[str, str]]:
@@ -64,12 +68,11 @@ class Readiness:
         ready = all(r == "ok" or r == "unknown" for r in results)
         return ("ready" if ready else "not_ready"), checks
 
-    @staticmethod
-    async def _run(check: Check) -> str:
+    async def _run(self, check: Check) -> str:
         try:
-            return await asyncio.wait_for(check(), timeout=_CHECK_TIMEOUT_SECONDS)
+            return await asyncio.wait_for(check(), timeout=self._timeout)
         except TimeoutError:
-            return f"failing: no answer within {_CHECK_TIMEOUT_SECONDS:g} s"
+            return f"failing: no answer within {self._timeout:g} s"
         except Exception as exc:
             # The type only: an exception's text can carry a URL with credentials in it.
             return f"failing: {type(exc).__name__}"

@@ -6,6 +6,7 @@ and structlog configuration it found, so no other test sees its handler.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -43,9 +44,9 @@ class CapturedLogs:
         ]
 
 
-@pytest.fixture
-def logs() -> Iterator[CapturedLogs]:
-    """JSON logging at DEBUG into a buffer, as ``serve`` configures it (stdout there)."""
+@contextlib.contextmanager
+def logging_restored() -> Iterator[None]:
+    """Put the logging and structlog configuration back as it was, whatever ran inside."""
     root = logging.getLogger()
     saved_root = (root.handlers[:], root.level)
     saved = {
@@ -58,10 +59,8 @@ def logs() -> Iterator[CapturedLogs]:
     }
     saved_structlog = structlog.get_config()
     saved_processors = list(saved_structlog["processors"])
-    captured = CapturedLogs()
-    configure_logging("DEBUG", log_format="json", stream=captured.stream)
     try:
-        yield captured
+        yield
     finally:
         root.handlers[:], level = saved_root
         root.setLevel(level)
@@ -71,3 +70,12 @@ def logs() -> Iterator[CapturedLogs]:
             logger.handlers[:] = handlers
             logger.propagate = propagate
         structlog.configure(**{**saved_structlog, "processors": saved_processors})
+
+
+@pytest.fixture
+def logs() -> Iterator[CapturedLogs]:
+    """JSON logging at DEBUG into a buffer, as ``serve`` configures it (stdout there)."""
+    captured = CapturedLogs()
+    with logging_restored():
+        configure_logging("DEBUG", log_format="json", stream=captured.stream)
+        yield captured
