@@ -8,7 +8,8 @@ failure.
 The proxy is not ready while the last :data:`FAILURES_BEFORE_NOT_READY` attempts all failed.
 It becomes ready again on the next answer; the scheduled workflow round keeps calling Pleo
 for every tenant it knows, so that answer comes even when no traffic is routed to the proxy.
-A circuit breaker, when there is one, replaces :func:`export_api_readiness` wholesale.
+The policy is this one function so that another (fed by a circuit breaker's state, say) can
+replace it without touching the record or ``/readyz``.
 """
 
 from __future__ import annotations

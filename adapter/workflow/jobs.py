@@ -78,7 +78,6 @@ _FINISHED = frozenset(
     {ExportJobStatus.COMPLETED, ExportJobStatus.COMPLETED_WITH_ERRORS, ExportJobStatus.FAILED}
 )
 _STATUS_CHANGE_REFUSED = "invalid_export_job_status_change"
-_JOB_FINISHED = "export_job_status_unprocessable"
 _IDLE_REASON = "Not processed by the legacy integration within {seconds} seconds."
 # How long the control layer stays in the store after the last touch; Pleo rebuilds it anyway.
 _STATE_TTL_SECONDS = 2 * 3600
