@@ -209,3 +209,46 @@ async def test_readyz_is_not_ready_while_pleo_keeps_failing_and_recovers(
     assert "HTTP 503" in body["checks"]["exportApi"]
     await harness.queued()
     assert (await harness.proxy.get("/readyz")).json()["status"] == "ready"
+
+
+async def test_a_start_pleo_refuses_is_audited_with_the_jobs_real_status(
+    harness: Harness, logs: CapturedLogs
+) -> None:
+    """When another client started the job first, the audit line says so: confirmed, in_progress."""
+    ids = [e["id"] for e in await harness.queued()]
+    v3 = {"Authorization": f"Bearer {harness.companies[0]['bearerToken']}"}
+    jobs = (await harness.admin.get("/v3/export-jobs", headers=v3)).json()["data"]
+    oldest = min(jobs, key=lambda job: job["createdAt"])["id"]
+    started = await harness.admin.post(
+        "/v3/export-job-events", json={"event": "started", "jobId": oldest}, headers=v3
+    )
+    assert started.status_code == 202
+    assert (await harness.put(ids, "EXPORTING")).status_code == 200
+    (event,) = [line for line in logs.lines() if line.get("job_event") == "started"]
+    assert (event["job_id"], event["outcome"], event["job_status"]) == (
+        oldest,
+        "confirmed",
+        "in_progress",
+    )
+    assert _total(await _samples(harness), "adapter_export_jobs_claimed_total") == 1
+
+
+async def test_items_pleo_did_not_take_are_audited_as_not_applied_and_not_counted(
+    harness: Harness, logs: CapturedLogs
+) -> None:
+    """A failed item update leaves an audit line with its error, and no item is counted."""
+    ids = [e["id"] for e in await harness.queued()]
+    fault = {"status": 503, "count": 3, "path": "/items$", "method": "PUT"}
+    fault["headers"] = {"Retry-After": "0"}
+    assert (await harness.admin.post("/sandbox/faults", json=fault)).status_code == 201
+    assert (await harness.put(ids, "EXPORTING")).status_code == 503
+    (line,) = [line for line in logs.lines() if line.get("item_status")]
+    assert (line["item_count"], line["outcome"], line["error"]) == (
+        len(ids),
+        "not_applied",
+        "UPSTREAM_UNAVAILABLE",
+    )
+    assert line["level"] == "warning"
+    samples = await _samples(harness)
+    assert _total(samples, "adapter_export_items_updated_total") == 0
+    assert _total(samples, "adapter_upstream_retries_total", operation="update_job_items") == 2
