@@ -1,14 +1,14 @@
 """``create_app(settings)``: the proxy as a Starlette application.
 
 The lifespan owns every resource (the one ``httpx.AsyncClient``, the store, the workflow
-and its background task) and closes them on the way out; nothing lives in module globals.
+and its background task, the Prometheus series) and closes them on the way out; nothing
+lives in module globals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import TypedDict
 
@@ -18,23 +18,26 @@ from starlette.middleware import Middleware
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
 from adapter.export.client import ExportClient, build_http_client
+from adapter.export.health import export_api_readiness
 from adapter.mapping import load_mapping_table
+from adapter.observability.access_log import AccessLogMiddleware
+from adapter.observability.metrics import Metrics
 from adapter.observability.request_id import RequestIdMiddleware
 from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
 from adapter.web import exception_handlers, expense_routes, health_routes
+from adapter.web.health import Readiness, ping_check
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
 __all__ = ["create_app"]
-
-logger = logging.getLogger("adapter")
 
 
 class State(TypedDict):
     settings: Settings
     authenticator: Authenticator
     workflow: JobWorkflow
-    readiness: dict[str, bool]
+    readiness: Readiness
+    metrics: Metrics
 
 
 def _authenticator(settings: Settings) -> Authenticator:
@@ -61,12 +64,19 @@ def create_app(
             transport=export_transport,
         )
         store = MemoryStore()
+        metrics = Metrics()
+        client = ExportClient(
+            http,
+            base_url=settings.export_api_url,
+            max_in_flight=settings.upstream_max_in_flight,
+            metrics=metrics,
+        )
+
+        async def export_api() -> str:
+            return export_api_readiness(client.answers)
+
         workflow = JobWorkflow(
-            client=ExportClient(
-                http,
-                base_url=settings.export_api_url,
-                max_in_flight=settings.upstream_max_in_flight,
-            ),
+            client=client,
             store=store,
             table=table,
             settings=WorkflowSettings(
@@ -74,6 +84,7 @@ def create_app(
                 idle_policy=settings.idle_policy,
                 discovery_min_interval_seconds=settings.discovery_min_interval_seconds,
             ),
+            metrics=metrics,
         )
         if isinstance(authenticator, CredentialsFileAuthenticator):
             # Known up front: poll for their jobs before their integrations first call.
@@ -83,16 +94,17 @@ def create_app(
         app.state.workflow = workflow
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(settings.poll_interval_seconds, stop))
-        readiness = {"ready": True}
+        readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
         try:
             yield {
                 "settings": settings,
                 "authenticator": authenticator,
                 "workflow": workflow,
                 "readiness": readiness,
+                "metrics": metrics,
             }
         finally:
-            readiness["ready"] = False
+            readiness.stopping = True
             stop.set()
             await background
             await http.aclose()
@@ -100,7 +112,8 @@ def create_app(
 
     return Starlette(
         routes=[*health_routes(), *expense_routes()],
-        middleware=[Middleware(RequestIdMiddleware)],
+        # Outermost first: the request id is bound before the access line is written.
+        middleware=[Middleware(RequestIdMiddleware), Middleware(AccessLogMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

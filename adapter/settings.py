@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     max_ids_per_put: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="json: one JSON object per line; console: aligned text for people; "
+        "auto: console when stdout is a terminal, else json.",
+    )
 
     @field_validator("export_api_url", "legacy_api_url")
     @classmethod

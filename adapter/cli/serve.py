@@ -12,7 +12,11 @@ from adapter.errors import ConfigurationError
 from adapter.observability.logging import configure_logging
 from adapter.settings import load_settings
 
-__all__ = ["add_parser", "run"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "add_parser", "run"]
+
+# In-flight requests get this long after SIGTERM; orchestrators must wait longer before
+# SIGKILL (docker-compose.yml's stop_grace_period, checked by tests/unit/ops).
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,17 +38,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
+        configure_logging(settings.log_level, log_format=settings.log_format)
         app = create_app(settings)
     except ConfigurationError as exc:
         print(f"pleo-export-adapter: {exc.message}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
+        # Logging is configured above; uvicorn's own access log would duplicate the proxy's.
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0

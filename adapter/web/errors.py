@@ -35,6 +35,7 @@ from adapter.errors import (
     StatusChangeRefused,
     UpstreamError,
 )
+from adapter.observability.context import request_context
 from adapter.observability.request_id import REQUEST_ID_HEADER, request_id_of
 
 __all__ = ["LEGACY_ERROR_MEDIA_TYPE", "exception_handlers", "legacy_error_body", "status_of"]
@@ -112,7 +113,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    logger.exception("unexpected error", exc_info=exc)
+    # Starlette calls this outside every middleware, after the request context is gone.
+    with request_context(request_id_of(request.scope) or "unknown"):
+        logger.exception("unexpected error", exc_info=exc)
     return error_response(request, 500, "The proxy failed unexpectedly.")
 
 

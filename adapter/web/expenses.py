@@ -16,6 +16,7 @@ from adapter.auth import Authenticator
 from adapter.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from adapter.legacy.query import parse_query
 from adapter.legacy.updates import parse_bulk_update, parse_single_update
+from adapter.observability.context import bind_company
 from adapter.settings import Settings
 from adapter.tenancy import Tenant
 from adapter.web.responses import LegacyJSONResponse, json_array
@@ -30,7 +31,9 @@ def _services(request: Request) -> tuple[Settings, Authenticator, JobWorkflow]:
 
 
 def _tenant(request: Request, authenticator: Authenticator) -> Tenant:
-    return authenticator.authenticate(request.headers.get("authorization"))
+    tenant = authenticator.authenticate(request.headers.get("authorization"))
+    bind_company(tenant.company_id)  # the rest of this request's log lines name it (hashed)
+    return tenant
 
 
 async def list_expenses(request: Request) -> LegacyJSONResponse:

@@ -58,6 +58,12 @@ from adapter.mapping import (
     receipt_of,
     to_expense,
 )
+from adapter.observability.audit import (
+    audit_idle_policy,
+    audit_job_event,
+    report_item_update,
+)
+from adapter.observability.metrics import Metrics
 from adapter.store import Store
 from adapter.tenancy import Tenant
 from adapter.workflow.singleflight import KeyedLocks
@@ -72,7 +78,6 @@ _FINISHED = frozenset(
     {ExportJobStatus.COMPLETED, ExportJobStatus.COMPLETED_WITH_ERRORS, ExportJobStatus.FAILED}
 )
 _STATUS_CHANGE_REFUSED = "invalid_export_job_status_change"
-_JOB_FINISHED = "export_job_status_unprocessable"
 _IDLE_REASON = "Not processed by the legacy integration within {seconds} seconds."
 # How long the control layer stays in the store after the last touch; Pleo rebuilds it anyway.
 _STATE_TTL_SECONDS = 2 * 3600
@@ -124,8 +129,10 @@ class JobWorkflow:
         settings: WorkflowSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
+        self._metrics = metrics if metrics is not None else Metrics()
         self._store = store
         self._table = table
         self._settings = settings or WorkflowSettings()
@@ -273,13 +280,40 @@ class JobWorkflow:
     ) -> list[ItemFailure]:
         if not job.claimed:
             await self._claim(tenant, job)
+        sent = [(u.accounting_entry_id, u.status) for u in updates]
         try:
             outcome = await self._client.update_job_items(tenant.credential, job.job_id, updates)
         except ItemUpdateIncomplete as exc:
             # Keep what Pleo did apply before the failing batch; the client may retry the rest.
             self._record(job, exc.outcome)
+            report_item_update(
+                self._metrics,
+                company_id=job.company_id,
+                job_id=job.job_id,
+                sent=sent,
+                refused=exc.outcome.failed_ids,
+                not_applied=exc.not_applied,
+                error=exc.error_type,
+            )
             job.last_activity = self._now()
             raise
+        except UpstreamError as exc:
+            report_item_update(
+                self._metrics,
+                company_id=job.company_id,
+                job_id=job.job_id,
+                sent=sent,
+                not_applied=[i for i, _ in sent],
+                error=exc.error_type,
+            )
+            raise
+        report_item_update(
+            self._metrics,
+            company_id=job.company_id,
+            job_id=job.job_id,
+            sent=sent,
+            refused=outcome.failed_ids,
+        )
         failures = self._record(job, outcome)
         job.last_activity = self._now()
         if failures:
@@ -306,16 +340,27 @@ class JobWorkflow:
         event = CreateExportJobEvent(event=ExportJobEventType.STARTED, job_id=job.job_id)
         try:
             await self._client.post_job_event(tenant.credential, event)
+            audit_job_event(
+                company_id=job.company_id, job_id=job.job_id, event=event.event, outcome="accepted"
+            )
         except (UpstreamRejected, UpstreamTimeout) as exc:
             if isinstance(exc, UpstreamRejected) and not _is(exc, _STATUS_CHANGE_REFUSED):
                 raise
             # Never re-post: read what Pleo now says and act on it.
             current = await self._client.get_job(tenant.credential, job.job_id)
-            if current.status != ExportJobStatus.IN_PROGRESS:
+            claimed = current.status == ExportJobStatus.IN_PROGRESS
+            audit_job_event(
+                company_id=job.company_id,
+                job_id=job.job_id,
+                event=event.event,
+                outcome="confirmed" if claimed else "refused",
+                job_status=current.status,
+            )
+            if not claimed:
                 job.status = current.status
                 msg = f"Export job {job.job_id} is {current.status}; it can no longer be claimed."
                 raise Conflict(msg, error_type="EXPORT_JOB_UNAVAILABLE") from None
-        logger.info("claimed export job %s", job.job_id)
+        self._metrics.count_job_claimed()
         job.status = ExportJobStatus.IN_PROGRESS.value
 
     async def _complete(self, tenant: Tenant, job: JobState) -> None:
@@ -328,15 +373,26 @@ class JobWorkflow:
             await self._client.post_job_event(
                 tenant.credential, CreateExportJobEvent(event=kind, job_id=job.job_id)
             )
+            audit_job_event(
+                company_id=job.company_id, job_id=job.job_id, event=kind, outcome="accepted"
+            )
             job.status = kind.value
         except (UpstreamRejected, UpstreamTimeout) as exc:
             if isinstance(exc, UpstreamRejected) and not _is(exc, _STATUS_CHANGE_REFUSED):
                 raise
             current = await self._client.get_job(tenant.credential, job.job_id)
-            if current.status not in _FINISHED:
+            finished = current.status in _FINISHED
+            audit_job_event(
+                company_id=job.company_id,
+                job_id=job.job_id,
+                event=kind,
+                outcome="confirmed" if finished else "refused",
+                job_status=current.status,
+            )
+            if not finished:
                 raise
             job.status = current.status
-        logger.info("closed export job %s as %s", job.job_id, job.status)
+        self._metrics.count_job_closed(job.status)
 
     # --- background work --------------------------------------------------------------------
 
@@ -383,7 +439,12 @@ class JobWorkflow:
             )
             for item_id in job.open_items()
         ]
-        logger.warning("job %s idle: failing %d open items", job.job_id, len(updates))
+        audit_idle_policy(
+            company_id=job.company_id,
+            job_id=job.job_id,
+            item_count=len(updates),
+            idle_seconds=int(self._settings.job_idle_seconds),
+        )
         await self._write_through(tenant, job, updates)
 
     async def run(self, interval_seconds: float, stop: asyncio.Event) -> None:
