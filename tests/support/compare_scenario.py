@@ -65,7 +65,8 @@ def translated_pair(seed: int = 11) -> tuple[Expense, Expense]:
     for expense in expenses:
         if expense["type"] == "CARD" and len(expense["tagIds"]) >= 2:
             return copy.deepcopy(expense), expense
-    raise AssertionError("the seeded dataset has no card expense with two tags")
+    msg = "the seeded dataset has no card expense with two tags"
+    raise AssertionError(msg)
 
 
 def set_path(expense: Expense, path: str, value: Any) -> None:
