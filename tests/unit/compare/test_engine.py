@@ -375,3 +375,18 @@ def test_item_status_rows_name_the_job_item_status(
         "item_status",
         "ExportJobItemV3.status",
     )
+
+
+def test_a_presence_hint_says_why_an_expense_is_missing(
+    table: MappingTable, rules: EquivalenceRules, pair: Pair
+) -> None:
+    """The reason an item could not be translated travels with its presence difference."""
+    legacy, _ = pair
+    comparison = compare_expenses(
+        [legacy],
+        [],
+        table=table,
+        rules=rules,
+        presence_hints={legacy["id"]: "the Export Item cannot be translated: bad status"},
+    )
+    assert only(comparison).hint == "the Export Item cannot be translated: bad status"
