@@ -20,9 +20,16 @@ from adapter.auth import Authenticator, CredentialsFileAuthenticator, Passthroug
 from adapter.export.client import ExportClient, build_http_client
 from adapter.mapping import load_mapping_table
 from adapter.observability.request_id import RequestIdMiddleware
+from adapter.passthrough import LegacyApiClient, build_legacy_http_client
 from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
-from adapter.web import exception_handlers, expense_routes, health_routes
+from adapter.web import (
+    CollapseSlashesMiddleware,
+    exception_handlers,
+    health_routes,
+    legacy_routes,
+    openapi_routes,
+)
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
 __all__ = ["create_app"]
@@ -34,20 +41,24 @@ class State(TypedDict):
     settings: Settings
     authenticator: Authenticator
     workflow: JobWorkflow
+    legacy_api: LegacyApiClient | None
     readiness: dict[str, bool]
 
 
 def _authenticator(settings: Settings) -> Authenticator:
-    if settings.auth_mode == "credentials":
+    if settings.resolved_auth_mode == "credentials":
         assert settings.credentials_file is not None  # noqa: S101 - enforced by Settings
         return CredentialsFileAuthenticator.from_file(settings.credentials_file)
     return PassthroughAuthenticator()
 
 
 def create_app(
-    settings: Settings | None = None, *, export_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    *,
+    export_transport: httpx.AsyncBaseTransport | None = None,
+    legacy_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """Build the proxy; ``export_transport`` lets tests and the demo route Pleo in-process."""
+    """Build the proxy; the transports let tests and the demo route Pleo in-process."""
     settings = settings or load_settings()
     # Fail at construction, not on the first request: a bad table or file must stop start-up.
     table = load_mapping_table(settings.mappings_dir)
@@ -60,6 +71,20 @@ def create_app(
             max_connections=settings.upstream_max_connections,
             transport=export_transport,
         )
+        # The legacy API has its own pool: its answers are slow or gone independently of v3's.
+        legacy_http: httpx.AsyncClient | None = None
+        legacy_api: LegacyApiClient | None = None
+        if settings.legacy_api_url is not None:
+            legacy_http = build_legacy_http_client(
+                timeout_seconds=settings.upstream_timeout_seconds,
+                max_connections=settings.upstream_max_connections,
+                transport=legacy_transport,
+            )
+            legacy_api = LegacyApiClient(
+                legacy_http,
+                origin=settings.legacy_api_url,
+                max_response_bytes=settings.legacy_max_response_bytes,
+            )
         store = MemoryStore()
         workflow = JobWorkflow(
             client=ExportClient(
@@ -89,6 +114,7 @@ def create_app(
                 "settings": settings,
                 "authenticator": authenticator,
                 "workflow": workflow,
+                "legacy_api": legacy_api,
                 "readiness": readiness,
             }
         finally:
@@ -96,11 +122,13 @@ def create_app(
             stop.set()
             await background
             await http.aclose()
+            if legacy_http is not None:
+                await legacy_http.aclose()
             await store.aclose()
 
     return Starlette(
-        routes=[*health_routes(), *expense_routes()],
-        middleware=[Middleware(RequestIdMiddleware)],
+        routes=[*health_routes(), *openapi_routes(), *legacy_routes()],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(CollapseSlashesMiddleware)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
