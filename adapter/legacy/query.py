@@ -46,9 +46,9 @@ class ExpenseQuery:
         if self.types and expense.type not in self.types:
             return False
         performed = expense.performedAt
-        if self.date_from is not None and (performed is None or performed < self.date_from):
+        if self.date_from is not None and performed < self.date_from:
             return False
-        if self.date_to is not None and (performed is None or performed > self.date_to):
+        if self.date_to is not None and performed > self.date_to:
             return False
         if self.account_id is not None and not _has_account(expense, self.account_id):
             return False

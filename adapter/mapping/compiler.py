@@ -257,7 +257,8 @@ class _Compiler:
             name = self.fresh("_c")
             self.namespace[name] = values
             tests.append(f"({self.walk('item', segments)} in {name})")
-        return " and ".join(tests)
+        # A rule whose every test was refused (already a problem) compiles to "present".
+        return " and ".join(tests) or "True"
 
     def value(self, res: _Resolved, ctx: str) -> str:
         expr = self.walk(ctx, res.tail)
