@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,8 +44,12 @@ async def _body(request: Request, max_bytes: int) -> bytes:
 
 
 def _canonical_path(request: Request) -> str:
-    # The document's paths have no trailing slash; the origin is asked the documented spelling.
-    path = request.url.path
+    """The path as the client encoded it (``raw_path``: percent-escapes kept, ASCII), without
+    the trailing slash: the origin is asked the documented spelling."""
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+    # Anything a raw path should not hold unescaped is escaped; escapes already there stay.
+    path = quote(path, safe="/%:@!$&'()*+,;=-._~")
     return path.rstrip("/") or "/"
 
 

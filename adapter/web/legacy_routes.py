@@ -9,11 +9,13 @@ table does not list for a path gets 405, an unknown path 404, both in the legacy
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapter.passthrough import LEGACY_ROUTES, passthrough_endpoint
+from adapter.passthrough import LEGACY_ROUTES, LegacyRoute, passthrough_endpoint
 from adapter.web.expenses import TRANSLATED
 from adapter.web.responses import LegacyJSONResponse
 
@@ -26,16 +28,33 @@ def legacy_health(request: Request) -> Response:
     return LegacyJSONResponse({"status": "OK"})
 
 
+def _translated(path: str, methods: list[str]) -> Callable[[Request], Awaitable[Response]]:
+    """One endpoint per path, so a 405's ``Allow`` lists every method the path takes."""
+    endpoints = {method: TRANSLATED[(path, method)] for method in methods}
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return endpoint
+
+
 def legacy_routes() -> list[BaseRoute]:
+    translated: dict[str, list[str]] = {}
+    for route in LEGACY_ROUTES:
+        if route.handling == "translated":
+            translated.setdefault(route.path, []).extend(route.methods)
     routes: list[BaseRoute] = []
     for route in LEGACY_ROUTES:
-        for spelling in (route.path, f"{route.path}/"):
-            if route.handling == "translated":
-                routes.extend(
-                    Route(spelling, TRANSLATED[(route.path, method)], methods=[method])
-                    for method in route.methods
-                )
-            else:
-                endpoint = passthrough_endpoint(route, {"/v1/health": legacy_health})
-                routes.append(Route(spelling, endpoint, methods=list(route.methods)))
+        if route.handling == "passthrough":
+            endpoint = passthrough_endpoint(route, {"/v1/health": legacy_health})
+            routes += [Route(p, endpoint, methods=list(route.methods)) for p in _spellings(route)]
+        elif route.path in translated:
+            methods = translated.pop(route.path)
+            endpoint = _translated(route.path, methods)
+            routes += [Route(p, endpoint, methods=methods) for p in _spellings(route)]
     return routes
+
+
+def _spellings(route: LegacyRoute) -> tuple[str, str]:
+    return route.path, f"{route.path}/"

@@ -51,9 +51,15 @@ def _agree(ours: dict[str, Any], theirs: dict[str, Any], where: str, problems: l
     if my_null and not pleo_null:
         problems.append(f"{where}: the proxy may send null, Pleo's document does not allow it")
     my_type, pleo_type = mine.get("type"), pleo.get("type")
-    if my_type and pleo_type and my_type != pleo_type and (my_type, pleo_type) != (
-        "integer",
-        "number",
+    if (
+        my_type
+        and pleo_type
+        and my_type != pleo_type
+        and (my_type, pleo_type)
+        != (
+            "integer",
+            "number",
+        )
     ):
         problems.append(f"{where}: type {my_type} vs Pleo's {pleo_type}")
     if "enum" in pleo and not set(mine.get("enum", pleo["enum"])) <= set(pleo["enum"]):

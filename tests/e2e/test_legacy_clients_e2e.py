@@ -145,7 +145,9 @@ def test_pypleo_runs_unchanged_against_the_proxy_standing_in_for_openapi_pleo_io
         receipt = client.get_a_receipt(expense["id"], receipts[0]["id"])
         assert receipt == receipts[0]
         # The same calls, checked against Pleo's document over the same TLS connection setup.
-        with httpx.Client(base_url=proxy.url, verify=ssl.create_default_context(cafile=str(tls.ca)), timeout=30) as http:
+        with httpx.Client(
+            base_url=proxy.url, verify=ssl.create_default_context(cafile=str(tls.ca)), timeout=30
+        ) as http:
             headers = {"Authorization": f"Bearer {company['legacyToken']}"}
             for path in (
                 "/v1/expenses/?pageSize=100000",
@@ -164,6 +166,11 @@ def test_plain_http_is_refused_by_a_tls_proxy(
     sandbox = start_sandbox_process(companies=1, jobs=1, items=1)
     with _proxy(tmp_path, sandbox, tls=tls) as proxy:
         assert proxy.url.startswith("https://")
-        assert httpx.get(f"{proxy.url}/livez", verify=ssl.create_default_context(cafile=str(tls.ca))).status_code == 200
+        assert (
+            httpx.get(
+                f"{proxy.url}/livez", verify=ssl.create_default_context(cafile=str(tls.ca))
+            ).status_code
+            == 200
+        )
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{proxy.url}/livez", timeout=5)  # the system CAs do not know it

@@ -23,7 +23,7 @@ GO_USER_AGENT = "Swagger-Codegen/1.0.0/go"
 
 
 class GoLegacyClient:
-    """The generated client's ``ExpensesApi``: ``GetExpenses``, ``GetExpense``, ``UpdateExpenses``."""
+    """The generated ``ExpensesApi``: ``GetExpenses``, ``GetExpense``, ``UpdateExpenses``."""
 
     def __init__(self, origin: str, token: str, **client_options: Any) -> None:
         # The generated configuration's BasePath, ending in a slash as generated.
@@ -73,7 +73,9 @@ class GoLegacyClient:
         return self._send("GET", f"/expenses/{expense_id}", headers=self._headers(body=False))
 
     def update_expenses(self, expense_ids: Sequence[str], status: str) -> httpx.Response:
-        body = json.dumps({"expenseIds": list(expense_ids), "status": status}, separators=(",", ":"))
+        body = json.dumps(
+            {"expenseIds": list(expense_ids), "status": status}, separators=(",", ":")
+        )
         return self._send(
             "PUT", "/expenses", content=body.encode(), headers=self._headers(body=True)
         )

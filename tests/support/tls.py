@@ -51,5 +51,6 @@ def make_tls_files(directory: Path) -> TlsFiles:
     _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
              "-subj", f"/CN={LEGACY_HOST}")  # fmt: skip
     _openssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
-             "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(extensions))  # fmt: skip
+             "-CAcreateserial", "-out", str(cert), "-days", "2",
+             "-extfile", str(extensions))  # fmt: skip
     return TlsFiles(ca=ca, certificate=cert, key=key)

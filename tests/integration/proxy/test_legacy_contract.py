@@ -19,9 +19,7 @@ async def _checked(response: httpx.Response) -> httpx.Response:
 
 async def _all_queued(harness: Harness) -> list[dict[str, Any]]:
     response = await _checked(
-        await harness.proxy.get(
-            "/v1/expenses", params={"status": "QUEUED"}, headers=harness.auth()
-        )
+        await harness.proxy.get("/v1/expenses", params={"status": "QUEUED"}, headers=harness.auth())
     )
     expenses: list[dict[str, Any]] = response.json()["expenses"]
     return expenses

@@ -59,9 +59,11 @@ def _legacy_api(request: httpx.Request) -> httpx.Response:
     if path == "/v1/companies/balance":
         return httpx.Response(503, text="<html>down</html>", headers={"Retry-After": "7"})
     if path == "/v1/teams":
-        raise httpx.ConnectError("refused", request=request)
+        refused = "refused"
+        raise httpx.ConnectError(refused, request=request)
     if path == "/v1/tax-codes":
-        raise httpx.ReadTimeout("slow", request=request)
+        slow = "slow"
+        raise httpx.ReadTimeout(slow, request=request)
     if path == "/v1/employees":
         return httpx.Response(302, headers={"Location": "https://elsewhere.example/"})
     return httpx.Response(
@@ -113,9 +115,7 @@ async def stack(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator
 
 async def test_accounts_are_passed_through_unchanged(stack: Stack) -> None:
     """GET /v1/accounts answers the legacy API's status, body and content type as they are."""
-    response = await stack.proxy.get(
-        "/v1//accounts/", params={"pageSize": 5}, headers=stack.auth()
-    )
+    response = await stack.proxy.get("/v1//accounts/", params={"pageSize": 5}, headers=stack.auth())
     assert response.status_code == 200
     assert response.json() == ACCOUNTS
     assert response.headers["content-type"] == "application/json"
@@ -155,7 +155,8 @@ async def test_the_v3_credential_never_reaches_the_legacy_api_nor_the_token_v3(
     await stack.proxy.get("/v1/expenses", headers=stack.auth())
     await stack.proxy.get("/v1/accounts", headers=stack.auth())
     await stack.proxy.get("/v1/tag-groups/x/tags/y", headers=stack.auth())
-    assert stack.v3.requests and stack.legacy.requests
+    assert stack.v3.requests
+    assert stack.legacy.requests
     assert stack.legacy.authorizations() == {f"Bearer {token}"}
     assert all(token not in a for a in stack.v3.authorizations())
     assert all(a.startswith("Basic ") for a in stack.v3.authorizations())
@@ -210,7 +211,9 @@ async def test_without_a_legacy_api_every_passthrough_route_is_501(
 ) -> None:
     """With ADAPTER_LEGACY_API_URL unset each passed-through route is a 501 naming itself."""
     response = await stack.proxy.request(method, path, headers=stack.auth())
-    template = next(r.path for r in LEGACY_ROUTES if r.path.replace("{", "x").replace("}", "") == path)
+    template = next(
+        r.path for r in LEGACY_ROUTES if r.path.replace("{", "x").replace("}", "") == path
+    )
     assert_legacy_error(response, 501, mentions=f"{method} {template}")
     validate_legacy_error(501, response.headers, response.content)
 

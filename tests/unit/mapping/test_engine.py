@@ -188,9 +188,7 @@ def test_a_non_card_expense_has_no_card_transaction(table: MappingTable, v3_type
     "v3_type",
     ["card_purchase", "card_invoice", "chargeback", "refund", "atm_withdrawal", "personal_spend"],
 )
-def test_a_card_expense_has_a_presented_card_transaction(
-    table: MappingTable, v3_type: str
-) -> None:
+def test_a_card_expense_has_a_presented_card_transaction(table: MappingTable, v3_type: str) -> None:
     """A card expense has a cardTransaction, state PRESENTMENT, merchant from the vendor (A.7)."""
     data = dict(raw_item("full"), type=v3_type)
     card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction

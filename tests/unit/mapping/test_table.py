@@ -59,7 +59,12 @@ def test_a_table_error_is_a_configuration_error(table_copy: MakeTable) -> None:
             "is a list, write 'accountingEntryLines[]'",
         ),
         (r'"receipt_id"', '"receipt_url"', "receiptIds[]", "unknown transform"),
-        (r'kind = "unavailable"', 'kind = "missing"', "cardTransaction.authorizedAt", "unknown kind"),
+        (
+            r'kind = "unavailable"',
+            'kind = "missing"',
+            "cardTransaction.authorizedAt",
+            "unknown kind",
+        ),
         (
             r'(legacy = "deletedAt",\s+)kind = "unavailable"',
             r'\1kind = "unavailable", default = "x"',
@@ -168,10 +173,14 @@ def test_an_unknown_sub_type_fails(table_copy: MakeTable) -> None:
     [
         (r'legacy = "cardTransaction", present', 'legacy = "supplier", present', "cannot be null"),
         (r'legacy = "cardTransaction", present', 'legacy = "cardTransactio", present', "not a"),
-        (r'type = \["card_purchase"', 'type = ["card_purchse"', "unknown value(s) ['card_purchse']"),
-        (r'present_when = \{ type =', 'present_when = { amount =', "is not a text value"),
-        (r'present_when = \{ type =', 'present_when = { kind =', "source does not exist"),
-        (r'present_when = \{ type = \[', 'present_when = { type = [], x = [', "non-empty"),
+        (
+            r'type = \["card_purchase"',
+            'type = ["card_purchse"',
+            "unknown value(s) ['card_purchse']",
+        ),
+        (r"present_when = \{ type =", "present_when = { amount =", "is not a text value"),
+        (r"present_when = \{ type =", "present_when = { kind =", "source does not exist"),
+        (r"present_when = \{ type = \[", "present_when = { type = [], x = [", "non-empty"),
     ],
 )
 def test_a_broken_object_rule_is_named(
