@@ -225,3 +225,23 @@ async def test_without_a_legacy_api_health_is_the_proxys_own(stack: Stack) -> No
     assert response.json() == {"status": "OK"}
     validate_legacy_answer(response)
     assert_legacy_error(await stack.proxy.get("/v1/health"), 401)
+
+
+async def test_a_legacy_token_in_passthrough_mode_is_told_to_use_credentials_mode() -> None:
+    """Without a credentials file (auto = passthrough) a legacy token gets a 401 saying how."""
+    sandbox = create_sandbox_app(SandboxConfig(seed=3, companies=1, jobs_per_company=1))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX
+    ) as admin:
+        (company,) = (await admin.get("/sandbox/companies")).json()
+    settings = Settings(export_api_url=SANDBOX, poll_interval_seconds=3600)
+    assert settings.resolved_auth_mode == "passthrough"
+    app = create_app(settings, export_transport=httpx.ASGITransport(app=sandbox))
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=PROXY) as proxy,
+    ):
+        response = await proxy.get(
+            "/v1/expenses", headers={"Authorization": f"Bearer {company['legacyToken']}"}
+        )
+    assert_legacy_error(response, 401, mentions="configure credentials mode")
