@@ -27,8 +27,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from adapter.sandbox.dataset import CURRENCY_EXPONENTS
 from adapter.sandbox.models import Entry
+from adapter.sandbox.reference import CURRENCY_EXPONENTS
 
 __all__ = ["LEGACY_TYPES", "LEGACY_TYPE_OF", "major_amount", "render_expense"]
 

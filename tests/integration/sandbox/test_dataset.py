@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapter.sandbox import SandboxConfig
-from adapter.sandbox.dataset import CURRENCY_EXPONENTS, ITEM_TYPES, EntryFactory, build_companies
+from adapter.sandbox.companies import build_companies
+from adapter.sandbox.dataset import EntryFactory
+from adapter.sandbox.reference import CURRENCY_EXPONENTS, ITEM_TYPES
 from adapter.sandbox.state import SandboxState
 from tests.support.sandbox import START
 
