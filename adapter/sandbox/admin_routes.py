@@ -1,4 +1,7 @@
-"""Admin endpoints under ``/sandbox/`` for tests and demos (no auth; bind loopback).
+"""Admin endpoints under ``/sandbox/`` for tests and demos.
+
+Open on loopback; with ``SandboxConfig.admin_token`` set, all but ``/sandbox/healthz`` need
+``Authorization: Bearer <token>`` (:mod:`adapter.sandbox.admin_auth`).
 
 - ``GET /sandbox/healthz`` -> ``{"status": "ok"}``
 - ``GET /sandbox/companies`` -> ``[{"companyId", "name", "walletCurrencies", "apiKey",

@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from adapter.sandbox.admin_auth import AdminTokenGuard
 from adapter.sandbox.admin_routes import admin_routes
 from adapter.sandbox.config import SandboxConfig
 from adapter.sandbox.errors import ApiError
@@ -42,7 +43,10 @@ def create_sandbox_app(config: SandboxConfig | None = None) -> Starlette:
     runtime = SandboxRuntime.create(config or SandboxConfig())
     app = Starlette(
         routes=[*export_routes(runtime), *legacy_routes(runtime), *admin_routes(runtime)],
-        middleware=[Middleware(TrafficMiddleware, runtime=runtime)],
+        middleware=[
+            Middleware(AdminTokenGuard, token=runtime.config.admin_token),
+            Middleware(TrafficMiddleware, runtime=runtime),
+        ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.sandbox = runtime
