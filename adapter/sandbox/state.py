@@ -56,6 +56,7 @@ from adapter.sandbox.dataset import EntryFactory
 from adapter.sandbox.errors import ApiError
 from adapter.sandbox.ids import random_uuid
 from adapter.sandbox.ledger import Ledger
+from adapter.sandbox.legacy_directory import LegacyDirectory
 from adapter.sandbox.models import (
     TERMINAL_ITEM_STATUSES,
     Company,
@@ -108,6 +109,7 @@ class SandboxState:
             company.id: company for company in build_companies(self._rng, config.companies)
         }
         self.credentials = CredentialIndex(list(self.companies.values()))
+        self.directory = LegacyDirectory.seed(self.companies.values(), start)
         self.entries: dict[str, Entry] = {}
         self.entries_by_company: dict[str, list[Entry]] = {cid: [] for cid in self.companies}
         self.jobs: dict[str, Job] = {}
@@ -175,6 +177,7 @@ class SandboxState:
         for entry in entries:
             self.entries[entry.id] = entry
             self.entries_by_company[company.id].append(entry)
+        self.directory.note_entries(company.id, entries)
         return entries
 
     def _new_job(

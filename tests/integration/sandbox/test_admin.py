@@ -173,7 +173,7 @@ async def test_stats_count_requests_by_operation_and_status(client, companies, s
         "getExportJobByIdV3": 1,
         "getExportJobItemsV3": 1,
         "getExportJobsListV3": 2,
-        "legacyGetExpenses": 1,
+        "legacy:getExpenses": 1,
     }
     assert stats["byStatus"] == {"200": 5, "401": 1}
     assert stats["byOperationAndStatus"]["getExportJobsListV3"] == {"200": 1, "401": 1}

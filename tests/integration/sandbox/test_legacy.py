@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.openapi import assert_exception_info
+from adapter.sandbox.legacy_render import LEGACY_TYPE_OF, LEGACY_TYPES
+from tests.support.openapi import assert_legacy_error
 from tests.support.sandbox import basic, bearer, runtime_of, send, start_job
 
 
@@ -28,18 +29,39 @@ async def _all_expenses(
         body = response.json()
         expenses.extend(body["expenses"])
         page_info = body["metadata"]["pageInfo"]
-        if "nextPageOffset" not in page_info:
+        assert page_info["pageSize"] == len(body["expenses"])
+        if page_info["nextPageOffset"] is None:
             assert page_info["totalCount"] == len(expenses)
             return expenses
         offset = page_info["nextPageOffset"]
 
 
-async def test_list_pages_with_next_offset_absent_on_the_last_page(client, companies):
-    """Paging by nextPageOffset returns every entry once; the last page has no nextPageOffset."""
+async def test_list_pages_with_next_offset_null_on_the_last_page(client, companies):
+    """Paging by nextPageOffset returns every entry once; the last page says null."""
     expenses = await _all_expenses(client, _legacy(companies[0]))
     assert len(expenses) == 2 * 25 + 20
     assert len({expense["id"] for expense in expenses}) == len(expenses)
     assert [e["performedAt"] for e in expenses] == sorted(e["performedAt"] for e in expenses)
+
+
+async def test_page_info_counts_the_items_returned_and_huge_pages_return_everything(
+    client, companies
+):
+    """pageSize=100000 gets every expense at once; pageInfo.pageSize is the number returned."""
+    auth = _legacy(companies[0])
+    everything = await client.get("/v1/expenses", headers=auth, params={"pageSize": 100000})
+    info = everything.json()["metadata"]["pageInfo"]
+    assert info == {"pageSize": 70, "totalCount": 70, "nextPageOffset": None}
+    tail = await client.get("/v1/expenses", headers=auth, params={"pageSize": 30, "pageOffset": 60})
+    assert tail.json()["metadata"]["pageInfo"] == {
+        "pageSize": 10,
+        "totalCount": 70,
+        "nextPageOffset": None,
+    }
+    middle = await client.get("/v1/expenses", headers=auth, params={"pageSize": 30})
+    assert middle.json()["metadata"]["pageInfo"]["nextPageOffset"] == 30
+    default = await client.get("/v1/expenses", headers=auth)
+    assert default.json()["metadata"]["pageInfo"]["pageSize"] == 50
 
 
 async def test_status_follows_the_export_state(client, companies):
@@ -106,7 +128,7 @@ async def test_status_filter_accepts_repeated_and_comma_separated_values(client,
     )
     assert len(comma) == len(response.json()["expenses"]) == 70
     bad = await client.get("/v1/expenses?status=DONE", headers=_legacy(company))
-    assert_exception_info(bad, 400, "BAD_REQUEST")
+    assert_legacy_error(bad, 400)
 
 
 async def test_filters_by_date_type_account_and_tag(client, companies):
@@ -153,7 +175,12 @@ async def test_expense_amounts_are_major_units_with_the_currency_exponent(
         checked.add(exponent)
         line_sum = sum(line["amountSettled"]["value"] for line in expense["lines"])
         assert line_sum == pytest.approx(expense["amountSettled"]["value"])
-        assert expense["amountOriginal"] is None
+        supplier = state.entries[expense["id"]].item["amount"]["inSupplierCurrency"]
+        supplier_exponent = {"JPY": 0, "BHD": 3}.get(supplier["currency"], 2)
+        assert expense["amountOriginal"] == {
+            "value": pytest.approx(supplier["value"] / 10**supplier_exponent),
+            "currency": supplier["currency"],
+        }
     assert checked == {0, 2, 3}
 
 
@@ -164,9 +191,9 @@ async def test_get_expense_by_id_and_404_for_foreign_or_unknown(client, companie
     assert response.status_code == 200
     assert response.json() == mine
     foreign = await client.get(f"/v1/expenses/{mine['id']}", headers=_legacy(companies[1]))
-    assert_exception_info(foreign, 404, "NOT_FOUND")
+    assert_legacy_error(foreign, 404)
     unknown = await client.get("/v1/expenses/nope", headers=_legacy(companies[0]))
-    assert_exception_info(unknown, 404, "NOT_FOUND")
+    assert_legacy_error(unknown, 404)
 
 
 @pytest.mark.parametrize(
@@ -203,13 +230,13 @@ async def test_put_with_an_unknown_id_changes_nothing(client, companies):
         headers=_legacy(companies[0]),
         json={"expenseIds": [mine, theirs], "status": "EXPORTED"},
     )
-    assert_exception_info(response, 404, "NOT_FOUND")
+    assert_legacy_error(response, 404)
     single = await client.get(f"/v1/expenses/{mine}", headers=_legacy(companies[0]))
     assert single.json()["status"] == "QUEUED"
     bad = await client.put(
         "/v1/expenses", headers=_legacy(companies[0]), json={"expenseIds": [mine], "status": "X"}
     )
-    assert_exception_info(bad, 400, "BAD_REQUEST")
+    assert_legacy_error(bad, 400)
 
 
 async def test_put_single_expense_path(client, companies):
@@ -226,7 +253,7 @@ async def test_legacy_api_accepts_only_legacy_tokens(client, companies):
     """v3 credentials and missing tokens are 401 on the legacy API."""
     for auth in ({}, basic(companies[0]["apiKey"]), bearer(companies[0]["bearerToken"])):
         response = await client.get("/v1/expenses", headers=auth)
-        assert_exception_info(response, 401, "UNAUTHORIZED")
+        assert_legacy_error(response, 401)
     trailing = await client.get("/v1/expenses/", headers=_legacy(companies[0]))
     assert trailing.status_code == 200
 
@@ -241,8 +268,113 @@ async def test_expense_shape_follows_the_mapping_rules(client, companies, sandbo
         assert expense["accountId"] == (accounts.pop() if len(accounts) == 1 else None)
         tag_ids = [t["id"] for line in lines for t in (line["tags"] or [])]
         assert [t["id"] for t in expense["tagIds"]] == list(dict.fromkeys(tag_ids))
-        assert expense["performedAt"] == entry.item["date"]
-        assert expense["deletedAt"] is None
+        assert expense["performedAt"] == entry.item["date"] == expense["createdAt"]
         assert len(expense["receiptIds"]) == len(entry.item.get("files") or [])
+        reconciled = entry.item["additionalInformation"].get("reconciledEntries")
+        assert expense["settledExpenseIds"] == (reconciled or [])
+        supplier = entry.item.get("supplier") or {}
+        assert expense["supplier"]["CIF"] == supplier.get("taxIdentifier")
+        assert [t["tagGroupId"] for t in expense["tagIds"]] == [
+            next(t["groupCode"] for line in lines for t in (line["tags"] or []) if t["id"] == tag)
+            for tag in dict.fromkeys(tag_ids)
+        ]
         user = entry.item.get("user")
         assert expense["employeeId"] == (user["id"] if user else None)
+
+
+async def test_types_take_the_exact_legacy_value_and_filter_on_all_twelve(
+    client, companies, sandbox_app
+):
+    """Each v3 type maps to its legacy value (cashback -> CASHBACK, invoice_payment ->
+    BILL_INVOICE_PAYMENT); ``types`` accepts all 12 legacy values, repeated or comma-joined."""
+    state = runtime_of(sandbox_app).state
+    auth = _legacy(companies[0])
+    everything = await _all_expenses(client, auth)
+    for expense in everything:
+        assert expense["type"] == LEGACY_TYPE_OF[state.entries[expense["id"]].item["type"]]
+    assert {"CASHBACK", "BILL_INVOICE_PAYMENT"} <= {e["type"] for e in everything}
+    response = await client.get(
+        "/v1/expenses", headers=auth, params=[("types", t) for t in LEGACY_TYPES]
+    )
+    assert response.json()["metadata"]["pageInfo"]["totalCount"] == 70
+    some = await _all_expenses(client, auth, types="CASHBACK,BILL_INVOICE_PAYMENT")
+    assert some
+    assert {e["type"] for e in some} == {"CASHBACK", "BILL_INVOICE_PAYMENT"}
+
+
+async def test_card_transaction_only_on_card_expenses_with_state_and_merchant(
+    client, companies, sandbox_app
+):
+    """Non-card expenses have cardTransaction null; card ones a state and a merchant name."""
+    state = runtime_of(sandbox_app).state
+    expenses = await _all_expenses(client, _legacy(companies[0]))
+    cards = [e for e in expenses if e["type"] == "CARD"]
+    assert cards
+    assert all(e["cardTransaction"] is None for e in expenses if e["type"] != "CARD")
+    for expense in cards:
+        card = expense["cardTransaction"]
+        assert card["state"] in {"PRESENTMENT", "REFUND", "CHARGE_BACK"}
+        assert card["merchant"]["name"]
+        assert card["settledAt"] == expense["performedAt"]
+        vendor = state.entries[expense["id"]].vendor
+        assert card["merchant"]["id"] == (vendor["id"] if vendor else None)
+        if vendor:
+            assert card["merchant"]["name"] == vendor["name"]
+
+
+async def test_legacy_put_never_changes_v3_item_statuses(client, companies, sandbox_app):
+    """A legacy PUT sets the expense's legacy status only; v3 items keep theirs, and a later v3
+    change wins again."""
+    company = companies[0]
+    auth = basic(company["apiKey"])
+    job = (await send(client, "GET", "/v3/export-jobs", auth)).json()["data"][0]
+    entry_id = (await client.get(f"/sandbox/jobs/{job['id']}")).json()["items"][0][
+        "accountingEntryId"
+    ]
+    put = await client.put(
+        "/v1/expenses",
+        headers=_legacy(company),
+        json={"expenseIds": [entry_id], "status": "EXPORTED"},
+    )
+    assert put.status_code == 200
+    assert isinstance(put.json(), dict)
+    items = (await client.get(f"/sandbox/jobs/{job['id']}")).json()["items"]
+    assert {item["status"] for item in items} == {"pending"}
+    single = await client.get(f"/v1/expenses/{entry_id}", headers=_legacy(company))
+    assert single.json()["status"] == "EXPORTED"
+    await start_job(client, auth, job["id"])
+    await send(
+        client,
+        "PUT",
+        f"/v3/export-jobs/{job['id']}/items",
+        auth,
+        body=[{"accountingEntryId": entry_id, "status": "in_progress"}],
+    )
+    again = await client.get(f"/v1/expenses/{entry_id}", headers=_legacy(company))
+    assert again.json()["status"] == "EXPORTING"
+
+
+async def test_legacy_calls_are_counted_apart_from_v3_writes(client, companies):
+    """Stats name legacy calls legacy:<operationId>; legacy PUTs are no Export API writes."""
+    company = companies[0]
+    await client.post("/sandbox/stats/reset")
+    ids = [e["id"] for e in (await _all_expenses(client, _legacy(company)))[:2]]
+    await client.put(
+        "/v1/expenses", headers=_legacy(company), json={"expenseIds": ids, "status": "EXPORTING"}
+    )
+    await client.put(f"/v1/expenses/{ids[0]}", headers=_legacy(company), json={"status": "QUEUED"})
+    await client.get(f"/v1/expenses/{ids[0]}", headers=_legacy(company))
+    await client.get("/v1/accounts", headers=_legacy(company))
+    auth = basic(company["apiKey"])
+    job = (await send(client, "GET", "/v3/export-jobs", auth)).json()["data"][0]
+    await start_job(client, auth, job["id"])
+    stats = (await client.get("/sandbox/stats")).json()["byOperation"]
+    assert stats == {
+        "legacy:getExpenses": 3,
+        "legacy:updateExpenses": 1,
+        "legacy:updateExpense": 1,
+        "legacy:getExpense": 1,
+        "legacy:getAccounts": 1,
+        "getExportJobsListV3": 1,
+        "createExportJobEventV3": 1,
+    }
