@@ -21,10 +21,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register the ``sandbox`` subcommand."""
     parser = subparsers.add_parser(
         "sandbox",
-        help="serve a fake Pleo (Export API v3 + legacy /v1/expenses) over a seeded dataset",
+        help="serve a fake Pleo (Export API v3 + the legacy /v1 API) over a seeded dataset",
         description=(
             "Serve an in-process fake of Pleo: the Export API v3 as published, the legacy "
-            "Expenses API over the same data, and admin endpoints under /sandbox/."
+            "API (/v1) over the same data, and admin endpoints under /sandbox/."
         ),
     )
     parser.add_argument(

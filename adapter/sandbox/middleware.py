@@ -5,8 +5,6 @@ Admin requests (``/sandbox/...``) are neither delayed, faulted nor counted.
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapter.sandbox.http import json_response
@@ -40,7 +38,7 @@ class TrafficMiddleware:
         rule = runtime.faults.take(method, path)
         delay_ms = runtime.rtt_ms + (rule.latency_ms if rule is not None else 0.0)
         if delay_ms > 0:
-            await asyncio.sleep(delay_ms / 1000)
+            await runtime.sleep(delay_ms / 1000)
 
         status = 500
 

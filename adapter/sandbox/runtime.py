@@ -3,6 +3,8 @@ view (its read counter and the disagreement knob)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from adapter.sandbox.config import SandboxConfig
@@ -23,6 +25,8 @@ class SandboxRuntime:
     faults: FaultBook = field(default_factory=FaultBook)
     rtt_ms: float = 0.0
     legacy: LegacyView = field(default_factory=LegacyView)
+    # how the added round-trip time is waited; tests put a recorder here instead of waiting
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod
     def create(cls, config: SandboxConfig) -> SandboxRuntime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tests.support.openapi import assert_exception_info, validate_exchange
@@ -49,17 +48,14 @@ async def test_create_job_takes_queued_entries_not_in_any_job(client, companies)
     assert len(in_jobs) == len(set(in_jobs)) == 2 * 25 + 20
 
 
-async def test_big_job_of_2500_items_is_fast_and_valid(client, companies):
-    """2,500 extra entries generate in well under a second and page as one 2,500-item job."""
+async def test_big_job_of_2500_items_pages_validly(client, companies):
+    """2,500 extra entries become one 2,500-item job whose export items page validly."""
     company = companies[1]
-    started = time.perf_counter()
     added = await client.post(
         f"/sandbox/companies/{company['companyId']}/entries", json={"count": 2500}
     )
-    elapsed = time.perf_counter() - started
     assert added.status_code == 201
     assert added.json()["count"] == 2500
-    assert elapsed < 1.0
     job = (
         await client.post(
             f"/sandbox/companies/{company['companyId']}/export-jobs", json={"count": 2500}
@@ -139,21 +135,24 @@ async def test_faults_answer_the_next_matching_requests_then_stop(client, compan
     assert (await client.get("/sandbox/faults")).json()["faults"] == []
 
 
-async def test_rtt_and_latency_faults_delay_non_admin_requests(client, companies):
+async def test_rtt_and_latency_faults_delay_non_admin_requests(client, companies, sandbox_app):
     """``POST /sandbox/rtt`` and a latency-only fault add delay to API calls, not admin calls."""
+    slept: list[float] = []
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    runtime_of(sandbox_app).sleep = record
     auth = basic(companies[0]["apiKey"])
     await client.post("/sandbox/rtt", json={"ms": 60})
-    started = time.perf_counter()
     assert (await send(client, "GET", "/v3/export-jobs", auth)).status_code == 200
-    assert time.perf_counter() - started >= 0.06
-    started = time.perf_counter()
     await client.get("/sandbox/healthz")
-    assert time.perf_counter() - started < 0.06
-    await client.post("/sandbox/rtt", json={"ms": 0})
+    assert slept == [0.06]
     await client.post("/sandbox/faults", json={"latencyMs": 80, "path": "export-jobs"})
-    started = time.perf_counter()
     assert (await send(client, "GET", "/v3/export-jobs", auth)).status_code == 200
-    assert time.perf_counter() - started >= 0.08
+    await client.post("/sandbox/rtt", json={"ms": 0})
+    assert (await send(client, "GET", "/v3/export-jobs", auth)).status_code == 200
+    assert slept == [0.06, 0.14]
 
 
 async def test_stats_count_requests_by_operation_and_status(client, companies, sandbox_app):

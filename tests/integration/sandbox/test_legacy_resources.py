@@ -8,11 +8,7 @@ import httpx
 import pytest
 
 from tests.support.openapi import assert_legacy_error
-from tests.support.sandbox import basic, bearer, make_app, runtime_of, send, start_job
-
-
-def _legacy(company: dict[str, Any]) -> dict[str, str]:
-    return bearer(company["legacyToken"])
+from tests.support.sandbox import basic, legacy_auth, make_app, runtime_of, send, start_job
 
 
 async def _get(client: httpx.AsyncClient, auth: dict[str, str], url: str, **params: Any) -> Any:
@@ -46,7 +42,7 @@ async def test_every_id_an_expense_or_export_item_shows_resolves(client, compani
     """Accounts, tax codes, tags with their groups, employees and teams of every v3 export item
     and every legacy expense exist in the legacy reference resources."""
     for company in companies:
-        auth = _legacy(company)
+        auth = legacy_auth(company)
         known = await _directory(client, auth)
         used: dict[str, set[str | None]] = {kind: set() for kind in known}
         expenses = (await _get(client, auth, "/v1/expenses", pageSize=100000))["expenses"]
@@ -81,8 +77,10 @@ async def test_entries_added_later_resolve_too(client, companies):
     """Entries added through the admin API use accounts the legacy API knows."""
     company = companies[1]
     await client.post(f"/sandbox/companies/{company['companyId']}/entries", json={"count": 300})
-    known = await _directory(client, _legacy(company))
-    expenses = (await _get(client, _legacy(company), "/v1/expenses", pageSize=100000))["expenses"]
+    known = await _directory(client, legacy_auth(company))
+    expenses = (await _get(client, legacy_auth(company), "/v1/expenses", pageSize=100000))[
+        "expenses"
+    ]
     assert len(expenses) == 2 * 25 + 20 + 300
     accounts = {line["accountId"] for e in expenses for line in e["lines"]} - {None}
     assert accounts <= known["accounts"]
@@ -90,7 +88,7 @@ async def test_entries_added_later_resolve_too(client, companies):
 
 async def test_tags_are_grouped_by_group_code_and_employees_have_teams(client, companies):
     """Tag groups are the v3 group codes with their tags; each employee's team exists."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     groups = await _get(client, auth, "/v1/tag-groups")
     assert [group["id"] for group in groups] == ["PROJECT", "COSTCENTRE"]
     tags = await _get(client, auth, "/v1/tag-groups/PROJECT/tags")
@@ -135,7 +133,7 @@ async def test_resources_can_be_created_read_updated_and_deleted(
     client, companies, collection, create, update, envelope
 ):
     """A created record is listed and readable, an update merges fields, a delete removes it."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     created = await client.post(collection, headers=auth, json=create)
     assert created.status_code == 200, created.text
     record_id = created.json()["id"]
@@ -150,13 +148,13 @@ async def test_resources_can_be_created_read_updated_and_deleted(
     assert {key: read[key] for key in update} == update
     assert (await client.delete(url, headers=auth)).json() == {}
     assert_legacy_error(await client.get(url, headers=auth), 404)
-    other = _legacy(companies[1])
+    other = legacy_auth(companies[1])
     assert record_id not in str(await _get(client, other, collection, pageSize=1000))
 
 
 async def test_accounts_validate_their_references(client, companies):
     """Creating an account needs a name and an existing account group; an update merges."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     group = (await _get(client, auth, "/v1/account-groups"))["accountGroups"][0]["id"]
     missing = await client.post("/v1/accounts", headers=auth, json={"name": "X"})
     assert_legacy_error(missing, 400)
@@ -185,7 +183,7 @@ async def test_accounts_validate_their_references(client, companies):
 
 async def test_tag_rules_follow_the_document(client, companies):
     """A tag in use cannot be deleted; archiving hides a group; a plain delete drops its tags."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     used_tag = (await _get(client, auth, "/v1/expenses", pageSize=1000))["expenses"]
     tag = next(t for e in used_tag for t in e["tagIds"])
     in_use = await client.delete(
@@ -233,7 +231,7 @@ async def test_tag_rules_follow_the_document(client, companies):
 
 async def test_team_membership_moves_employees(client, companies):
     """PUT/DELETE /teams/{id}/employees/{id} set and clear the employee's team."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     employee = (await _get(client, auth, "/v1/employees"))["employees"][0]
     team = (await client.post("/v1/teams", headers=auth, json={"name": "Legal"})).json()
     assert team["employees"] == []
@@ -255,7 +253,7 @@ async def test_receipts_are_the_expense_files_with_fresh_signed_urls(
 ):
     """Receipts have the ids receiptIds shows, size in KB, and a URL signed anew on each read."""
     state = runtime_of(sandbox_app).state
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     expenses = (await _get(client, auth, "/v1/expenses", pageSize=1000))["expenses"]
     expense = next(e for e in expenses if len(e["receiptIds"]) >= 1)
     files = state.entries[expense["id"]].item["files"]
@@ -275,7 +273,7 @@ async def test_receipts_are_the_expense_files_with_fresh_signed_urls(
 
 async def test_health_and_balance_are_fixed_by_the_seed(client, companies):
     """Health says UP; the balance is in the primary wallet currency and fixed by the seed."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     assert await _get(client, auth, "/v1/health") == {"status": "UP"}
     balance = await _get(client, auth, "/v1/companies/balance")
     assert balance["currency"] == companies[0]["walletCurrencies"][0]
@@ -293,7 +291,7 @@ async def test_v3_flow_is_untouched_by_legacy_writes(client, companies):
     before = (
         await send(client, "GET", "/v3/export-items", v3, params={"job_id": job["id"]})
     ).json()
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     account = (await _get(client, auth, "/v1/accounts"))["accounts"][0]
     await client.put(f"/v1/accounts/{account['id']}", headers=auth, json={"name": "Renamed"})
     await start_job(client, v3, job["id"])
