@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from adapter.sandbox.ids import random_uuid
-from adapter.sandbox.models import Company
+from adapter.sandbox.models import Company, JsonObject
 from adapter.sandbox.reference import (
     ACCOUNTS,
     COMPANY_NAMES,
@@ -22,8 +21,6 @@ from adapter.sandbox.reference import (
 )
 
 __all__ = ["build_companies"]
-
-JsonObject = dict[str, Any]
 
 
 def _token(rng: random.Random, prefix: str) -> str:

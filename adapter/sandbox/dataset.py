@@ -19,11 +19,10 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from adapter.sandbox.clock import format_timestamp
 from adapter.sandbox.ids import random_uuid
-from adapter.sandbox.models import Company, Entry
+from adapter.sandbox.models import Company, Entry, JsonObject
 from adapter.sandbox.reference import (
     CONTRA_TYPES,
     CURRENCY_EXPONENTS,
@@ -46,8 +45,6 @@ from adapter.sandbox.reference import (
 )
 
 __all__ = ["EntryFactory"]
-
-JsonObject = dict[str, Any]
 
 
 @dataclass(slots=True)

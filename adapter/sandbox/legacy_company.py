@@ -17,12 +17,10 @@ from adapter.sandbox.auth import authenticate_legacy
 from adapter.sandbox.ids import stable_fraction
 from adapter.sandbox.legacy_http import legacy_json, not_found
 from adapter.sandbox.legacy_resource_table import EMPLOYEES, TEAMS
-from adapter.sandbox.models import Company
+from adapter.sandbox.models import Company, JsonObject
 from adapter.sandbox.runtime import SandboxRuntime
 
 __all__ = ["LegacyCompanyApi"]
-
-JsonObject = dict[str, object]
 
 
 class LegacyCompanyApi:

@@ -25,16 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from adapter.sandbox.clock import format_timestamp
 from adapter.sandbox.ids import stable_fraction, stable_uuid
-from adapter.sandbox.models import Company, Entry
+from adapter.sandbox.models import Company, Entry, JsonObject
 from adapter.sandbox.reference import ACCOUNT_GROUP_OF, JOB_TITLES, TAG_GROUPS, TAXES
 
 __all__ = ["KINDS", "LegacyDirectory"]
 
-JsonObject = dict[str, Any]
 KINDS = ("employees", "teams", "accounts", "accountGroups", "taxCodes", "tagGroups", "tags")
 _CONTRA_GROUP = ("other", "Other")
 _ROLES = ("owner", "bookkeeper")

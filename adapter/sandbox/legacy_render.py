@@ -38,7 +38,14 @@ from adapter.sandbox.legacy_facts import LegacyFacts
 from adapter.sandbox.models import Entry
 from adapter.sandbox.reference import CURRENCY_EXPONENTS
 
-__all__ = ["LEGACY_TYPES", "LEGACY_TYPE_OF", "major_amount", "receipt_id", "render_expense"]
+__all__ = [
+    "LEGACY_TYPES",
+    "LEGACY_TYPE_OF",
+    "legacy_type",
+    "major_amount",
+    "receipt_id",
+    "render_expense",
+]
 
 LEGACY_TYPES = (
     "CARD",

@@ -17,17 +17,15 @@ Special rules, from the document's descriptions:
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 
 from adapter.sandbox.errors import ApiError, bad_request
 from adapter.sandbox.legacy_http import query_flag
 from adapter.sandbox.legacy_resources import Context, Field, Parent, Resource
+from adapter.sandbox.models import JsonObject
 
 __all__ = ["EMPLOYEES", "RESOURCE_OPERATIONS", "TEAMS"]
 
-JsonObject = dict[str, Any]
 
 STRING = Field("string")
 NULLABLE_STRING = Field("string", nullable=True)

@@ -23,12 +23,18 @@ from starlette.responses import Response
 
 from adapter.sandbox.errors import bad_request
 from adapter.sandbox.http import read_json
-from adapter.sandbox.legacy_http import legacy_json, not_found, offset_page, page_bounds, query_flag
+from adapter.sandbox.legacy_http import (
+    DEFAULT_PAGE_SIZE,
+    legacy_json,
+    not_found,
+    offset_page,
+    page_bounds,
+    query_flag,
+)
+from adapter.sandbox.models import JsonObject
 from adapter.sandbox.state import SandboxState
 
 __all__ = ["Context", "Field", "Parent", "Resource", "ResourceApi"]
-
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +153,7 @@ class ResourceApi:
             records = [r for r in records if bool(r.get(resource.flag)) == wanted]
         info = None
         if resource.paged or resource.page_size is not None:
-            offset, size = page_bounds(request, resource.page_size or 50)
+            offset, size = page_bounds(request, resource.page_size or DEFAULT_PAGE_SIZE)
             records, info = offset_page(records, offset, size)
         rendered = [self._render(resource, context, record, False) for record in records]
         if resource.envelope is None:
