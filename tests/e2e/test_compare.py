@@ -18,7 +18,7 @@ from tests.support.compare_scenario import realistic_scenario
 from tests.support.processes import SandboxFactory
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_READS = {"legacyGetExpenses", "getExportJobsListV3", "getExportJobItemsV3", "getExportItemsV3"}
+_READS = {"legacy:getExpenses", "getExportJobsListV3", "getExportJobItemsV3", "getExportItemsV3"}
 
 
 def _chromium() -> str | None:

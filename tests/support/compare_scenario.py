@@ -23,7 +23,8 @@ from adapter.compare import EquivalenceRules, load_equivalence_rules
 from adapter.compare.shape import NodeKind, ValueType, expense_shape
 from adapter.export.models import ExportItemV3
 from adapter.mapping import MappingTable, load_mapping_table, to_expense
-from adapter.sandbox.dataset import EntryFactory, build_companies
+from adapter.sandbox.companies import build_companies
+from adapter.sandbox.dataset import EntryFactory
 
 NOW = datetime(2026, 10, 10, 12, 0, 0, tzinfo=UTC)
 
