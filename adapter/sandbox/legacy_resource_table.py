@@ -81,7 +81,7 @@ def _tag_attributes(context: Context, record: JsonObject, previous: JsonObject |
             raise bad_request(msg)
         for name, kind in (
             ("name", STRING),
-            ("displayOrder", NUMBER),
+            ("displayOrder", NULLABLE_NUMBER),
             ("hidden", BOOLEAN),
         ):
             if name in element:
