@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TypedDict
 
 import httpx
@@ -17,12 +17,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
+from adapter.export.breaker import UpstreamHealth
 from adapter.export.client import ExportClient, build_http_client
 from adapter.mapping import load_mapping_table
+from adapter.observability.metrics import Metrics
 from adapter.observability.request_id import RequestIdMiddleware
 from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
-from adapter.web import exception_handlers, expense_routes, health_routes
+from adapter.web import DeadlineMiddleware, exception_handlers, expense_routes, health_routes
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
 __all__ = ["create_app"]
@@ -35,6 +37,7 @@ class State(TypedDict):
     authenticator: Authenticator
     workflow: JobWorkflow
     readiness: dict[str, bool]
+    upstream_health: Callable[[], UpstreamHealth]
 
 
 def _authenticator(settings: Settings) -> Authenticator:
@@ -55,18 +58,25 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        metrics = Metrics()
         http = build_http_client(
             timeout_seconds=settings.upstream_timeout_seconds,
             max_connections=settings.upstream_max_connections,
             transport=export_transport,
         )
         store = MemoryStore()
+        client = ExportClient(
+            http,
+            base_url=settings.export_api_url,
+            max_in_flight=settings.upstream_max_in_flight,
+            retries=settings.upstream_retry_attempts - 1,
+            deadline_seconds=settings.request_deadline_seconds,
+            circuit_failures=settings.upstream_circuit_failures,
+            circuit_open_seconds=settings.upstream_circuit_open_seconds,
+            metrics=metrics,
+        )
         workflow = JobWorkflow(
-            client=ExportClient(
-                http,
-                base_url=settings.export_api_url,
-                max_in_flight=settings.upstream_max_in_flight,
-            ),
+            client=client,
             store=store,
             table=table,
             settings=WorkflowSettings(
@@ -90,6 +100,7 @@ def create_app(
                 "authenticator": authenticator,
                 "workflow": workflow,
                 "readiness": readiness,
+                "upstream_health": client.upstream_health,
             }
         finally:
             readiness["ready"] = False
@@ -100,7 +111,10 @@ def create_app(
 
     return Starlette(
         routes=[*health_routes(), *expense_routes()],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds),
+        ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
