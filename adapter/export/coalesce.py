@@ -46,20 +46,22 @@ class Coalescer:
         wait_seconds: float,
         operation: str,
     ) -> bytes:
-        """``call()``'s result, from a run already in progress for ``key`` if there is one."""
+        """``call()``'s result, from a run already in progress for ``key`` if there is one;
+        a caller joining one waits at most ``wait_seconds`` (its own deadline)."""
         task = self._running.get(key)
         if task is None:
             task = asyncio.create_task(call())
             self._running[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
-        else:
-            self.shared += 1
+            # The first caller's own deadline bounds the call itself.
+            return await asyncio.shield(task)
+        self.shared += 1
         try:
             async with asyncio.timeout(wait_seconds):
                 return await asyncio.shield(task)
         except TimeoutError:
-            if task.done():  # the shared call itself raised TimeoutError: not ours to rename
-                raise
+            if task.done() and not task.cancelled():
+                return task.result()  # it finished as time ran out: its outcome, not ours
             msg = f"Pleo did not answer {operation} within this request's deadline."
             raise UpstreamTimeout(msg) from None
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from adapter.errors import ConfigurationError
-from adapter.settings import load_settings
+from adapter.settings import Settings, load_settings
 
 
 def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> None:
@@ -118,3 +118,83 @@ def test_idle_seconds_must_stay_below_pleo_job_expiry(clean_env: pytest.MonkeyPa
     clean_env.setenv("ADAPTER_JOB_IDLE_SECONDS", "3600")
     with pytest.raises(ConfigurationError, match="ADAPTER_JOB_IDLE_SECONDS"):
         load_settings()
+
+
+# --- bounds: every duration and count has a finite, documented range ------------------------
+
+# (variable, lowest accepted, highest accepted, just below, just above); README's table agrees.
+BOUNDS = [
+    ("ADAPTER_JOB_IDLE_SECONDS", "1", "3599", "0", "3600"),
+    ("ADAPTER_POLL_INTERVAL_SECONDS", "1", "3600", "0.999", "3600.5"),
+    ("ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS", "0", "300", "-0.1", "300.5"),
+    ("ADAPTER_STALE_READ_SECONDS", "0", "3600", "-1", "3601"),
+    ("ADAPTER_UPSTREAM_TIMEOUT_SECONDS", "0.5", "120", "0.49", "120.5"),
+    ("ADAPTER_REQUEST_DEADLINE_SECONDS", "1", "300", "0.5", "301"),
+    ("ADAPTER_UPSTREAM_RETRY_ATTEMPTS", "1", "10", "0", "11"),
+    ("ADAPTER_UPSTREAM_CIRCUIT_FAILURES", "1", "100", "0", "101"),
+    ("ADAPTER_UPSTREAM_CIRCUIT_OPEN_SECONDS", "1", "600", "0.5", "601"),
+    ("ADAPTER_SHUTDOWN_GRACE_SECONDS", "1", "120", "0.5", "121"),
+    ("ADAPTER_UPSTREAM_MAX_IN_FLIGHT", "1", "64", "0", "65"),
+    ("ADAPTER_UPSTREAM_MAX_CONNECTIONS", "1", "1000", "0", "1001"),
+    # The two page sizes also bound each other (default <= max), so the other one's default
+    # (max 1000, default 100) narrows what a test of one alone can accept.
+    ("ADAPTER_DEFAULT_PAGE_SIZE", "1", "1000", "0", "10001"),
+    ("ADAPTER_MAX_PAGE_SIZE", "100", "10000", "0", "10001"),
+    ("ADAPTER_MAX_IDS_PER_PUT", "1", "10000", "0", "10001"),
+    ("ADAPTER_MAX_BODY_BYTES", "1024", "16777216", "1023", "16777217"),
+]
+DURATIONS = [row[0] for row in BOUNDS if row[0].endswith("_SECONDS")]
+
+
+@pytest.mark.parametrize(("variable", "lowest", "highest", "below", "above"), BOUNDS)
+def test_each_bound_is_inclusive_and_enforced(
+    clean_env: pytest.MonkeyPatch,
+    variable: str,
+    lowest: str,
+    highest: str,
+    below: str,
+    above: str,
+) -> None:
+    """Both ends of a setting's range are accepted; one step beyond either end stops start-up
+    with one line naming the variable."""
+    for value in (lowest, highest):
+        clean_env.setenv(variable, value)
+        assert getattr(load_settings(), variable.removeprefix("ADAPTER_").lower()) == float(value)
+    for value in (below, above):
+        clean_env.setenv(variable, value)
+        with pytest.raises(ConfigurationError) as caught:
+            load_settings()
+        assert caught.value.message.startswith(f"invalid setting {variable}: ")
+        assert "\n" not in caught.value.message
+
+
+# Where 0 is a valid setting (discover on every request, never serve stale), 1e-9 is too.
+_ZERO_ALLOWED = {"ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS", "ADAPTER_STALE_READ_SECONDS"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        (variable, value)
+        for variable in DURATIONS
+        for value in ("inf", "-inf", "nan", "Infinity", "1e-9", "1e999")
+        if not (variable in _ZERO_ALLOWED and value == "1e-9")
+    ],
+)
+def test_no_duration_can_be_infinite_nan_or_vanishing(
+    clean_env: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """inf, nan, overflowing and vanishing values never switch a timeout or a loop off: each
+    is refused naming the variable."""
+    clean_env.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=f"^invalid setting {variable}: "):
+        load_settings()
+
+
+def test_every_duration_and_count_has_a_range() -> None:
+    """No numeric setting is left out of the bounds table above."""
+    numeric = {
+        name for name, field in Settings.model_fields.items() if field.annotation in (int, float)
+    }
+    bounded = {variable.removeprefix("ADAPTER_").lower() for variable, *_ in BOUNDS}
+    assert numeric == bounded

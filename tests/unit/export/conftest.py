@@ -1,22 +1,29 @@
-"""Fixtures for the Export API client tests: Pleo is faked at the transport by pytest-httpx.
+"""Fixtures for the Export API client tests: Pleo is faked at the transport by pytest-httpx,
+or by :class:`FakePleo` behind the fault transport (``rig``) for seeded sequences of faults.
 
-Every request a test sends through ``httpx_mock`` is checked at teardown against Pleo's
-published OpenAPI (``tests/contract/openapi.py``): parameters, security, media type and body.
+Every request a test sends through either is checked at teardown against Pleo's published
+OpenAPI (``tests/contract/openapi.py``): parameters, security, media type and body.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from pytest_httpx import HTTPXMock
 
 from adapter.export.client import ExportClient, build_http_client
+from adapter.observability.metrics import Metrics
 from adapter.tenancy import UpstreamCredential
+from tests.support.clocks import VirtualTime
+from tests.support.faults import FaultTransport
 from tests.support.openapi import documents_available, validate_request_of
-from tests.support.pleo_payloads import BASE_URL, CANARY
+from tests.support.pleo_payloads import BASE_URL, CANARY, job_item_json, job_json, page_json
 
 
 @pytest.fixture
@@ -61,3 +68,97 @@ def requests_follow_the_contract(httpx_mock: HTTPXMock) -> Iterator[None]:
     for request in httpx_mock.get_requests():
         if request.url.path.startswith("/v3/"):
             validate_request_of(request)
+
+
+@dataclass
+class FakePleo:
+    """A small Export API for the fault tests: jobs, paged jobs and items, item PUTs and
+    events, with a ledger of the writes it applied."""
+
+    pages: int = 1
+    events: list[dict[str, Any]] = field(default_factory=list)
+    item_statuses: dict[str, str] = field(default_factory=dict)
+    puts: int = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "POST" and path == "/v3/export-job-events":
+            self.events.append(orjson.loads(request.content))
+            return httpx.Response(202)
+        if request.method == "PUT" and path.endswith("/items"):
+            self.puts += 1
+            sent = orjson.loads(request.content)
+            for item in sent:
+                self.item_statuses[item["accountingEntryId"]] = item["status"]
+            data = [
+                {
+                    **job_item_json(0),
+                    "accountingEntryId": i["accountingEntryId"],
+                    "status": i["status"],
+                }
+                for i in sent
+            ]
+            return httpx.Response(200, json={"data": data, "errors": []})
+        if path == "/v3/export-jobs":
+            # Pleo's cursors are base32-like ("^[A-Z2-7=~]+$"): page n is "PAGE" + n letters B.
+            page = len(request.url.params.get("after", "PAGE")) - len("PAGE")
+            after = "PAGE" + "B" * (page + 1) if page + 1 < self.pages else None
+            return httpx.Response(200, json=page_json([job_json()], after))
+        if path.startswith("/v3/export-jobs/"):
+            return httpx.Response(200, json={"data": job_json(path.split("/")[3])})
+        return httpx.Response(404, json={"type": "NOT_FOUND"})
+
+
+@dataclass
+class Rig:
+    """An export client whose Pleo is a fault transport, on virtual time."""
+
+    client: ExportClient
+    transport: FaultTransport
+    pleo: FakePleo
+    time: VirtualTime
+    metrics: Metrics
+
+    def sample(self, name: str, **labels: str) -> float:
+        value = self.metrics.registry.get_sample_value(name, labels)
+        return 0.0 if value is None else value
+
+
+@pytest.fixture
+def vt() -> VirtualTime:
+    return VirtualTime()
+
+
+@pytest.fixture
+async def rig(vt: VirtualTime) -> AsyncIterator[Callable[..., Rig]]:
+    """``rig(plan, **client_options)``: a client in front of a FakePleo behind a FaultTransport.
+
+    At teardown every request that reached the transport must satisfy Pleo's OpenAPI."""
+    transports: list[FaultTransport] = []
+    async with contextlib.AsyncExitStack() as stack:
+
+        def make(
+            plan: Any = (), *, pleo: FakePleo | None = None, gate: Any = None, **options: Any
+        ) -> Rig:
+            pleo = pleo or FakePleo()
+            transport = FaultTransport(pleo, plan, sleep=vt.elapse, now=vt.utc, gate=gate)
+            transports.append(transport)
+            http = build_http_client(timeout_seconds=15.0, max_connections=64, transport=transport)
+            stack.push_async_callback(http.aclose)
+            metrics = Metrics()
+            client = ExportClient(
+                http,
+                base_url=BASE_URL,
+                sleep=vt.sleep,
+                clock=vt.monotonic,
+                wall_clock=vt.utc,
+                metrics=metrics,
+                **options,
+            )
+            return Rig(client, transport, pleo, vt, metrics)
+
+        yield make
+    if documents_available():
+        for transport in transports:
+            for request in transport.requests:
+                validate_request_of(request)

@@ -225,7 +225,7 @@ async def test_a_get_is_retried_after_503_then_succeeds(
 
     assert job.id == JOB_ID
     assert len(sleeps) == 1
-    assert 0.0 <= sleeps[0] <= 0.2
+    assert 0.0 <= sleeps[0] <= 0.25
     assert client.metrics_snapshot().retries == {"get_job": 1}
 
 
@@ -259,8 +259,8 @@ async def test_an_item_put_is_retried_with_the_same_body(
     assert len(httpx_mock.get_requests()) == 3
     assert len(bodies) == 1
     assert len(sleeps) == 2
-    assert 0.0 <= sleeps[0] <= 0.2
-    assert 0.0 <= sleeps[1] <= 0.4
+    assert 0.0 <= sleeps[0] <= 0.25
+    assert 0.0 <= sleeps[1] <= 0.5
 
 
 async def test_retries_are_bounded(
