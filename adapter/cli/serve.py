@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 import uvicorn
@@ -45,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
     )
     return 0

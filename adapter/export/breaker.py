@@ -113,8 +113,9 @@ class CircuitBreaker:
             return
         if healthy:
             self._failures = 0
-            self._openings = 0
-            self._move(BreakerState.CLOSED)
+            if admission.probe:  # a late answer from before the opening proves nothing now
+                self._openings = 0
+                self._move(BreakerState.CLOSED)
             return
         self._failures += 1
         closed = self._state is BreakerState.CLOSED

@@ -23,6 +23,7 @@ It adds what every call needs and httpx does not do by itself:
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 import time
@@ -69,6 +70,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_log = logging.getLogger("adapter.export")
 
 JSON_CONTENT_TYPE: Final = "application/json;charset=UTF-8"
 MAX_ITEMS_PER_UPDATE: Final = 100  # Pleo answers 413 EXPORT_JOB_ITEMS_UPDATE_LIMIT above this
@@ -177,7 +180,7 @@ class ExportClient:
                 open_seconds=circuit_open_seconds,
                 max_open_seconds=10 * circuit_open_seconds,
                 clock=clock,
-                on_change=lambda state: self._metrics.set_circuit_state(state.value),
+                on_change=self._circuit_changed,
             )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
@@ -203,6 +206,11 @@ class ExportClient:
             wall_clock=wall_clock,
             metrics=self._metrics,
         )
+
+    def _circuit_changed(self, state: BreakerState) -> None:
+        self._metrics.set_circuit_state(state.value)
+        level = logging.WARNING if state is BreakerState.OPEN else logging.INFO
+        _log.log(level, "circuit breaker on the Export API is now %s", state.value)
 
     def __repr__(self) -> str:
         return f"ExportClient(base_url={self._base!r}, max_in_flight={self._sender.max_in_flight})"

@@ -104,6 +104,7 @@ class Sender:
             pool=_lower(configured.pool, left),
         ).as_dict()
         got_slot = False
+        waiting_since = time.perf_counter()
         try:
             async with asyncio.timeout(left):
                 async with self._semaphore:
@@ -111,7 +112,8 @@ class Sender:
                     return await self._send_now(operation, request)
         except TimeoutError:
             if not got_slot:
-                self._count(operation, "PoolTimeout", None, 0.0)
+                waited = time.perf_counter() - waiting_since
+                self._count(operation, "PoolTimeout", None, waited)
                 msg = "no slot to send in before the deadline"
                 raise httpx.PoolTimeout(msg, request=request) from None
             msg = "the attempt ran out of deadline"

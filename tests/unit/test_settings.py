@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -122,7 +124,7 @@ def test_idle_seconds_must_stay_below_pleo_job_expiry(clean_env: pytest.MonkeyPa
 
 # --- bounds: every duration and count has a finite, documented range ------------------------
 
-# (variable, lowest accepted, highest accepted, just below, just above); README's table agrees.
+# (variable, lowest accepted, highest accepted, just below, just above).
 BOUNDS = [
     ("ADAPTER_JOB_IDLE_SECONDS", "1", "3599", "0", "3600"),
     ("ADAPTER_POLL_INTERVAL_SECONDS", "1", "3600", "0.999", "3600.5"),
@@ -198,3 +200,38 @@ def test_every_duration_and_count_has_a_range() -> None:
     }
     bounded = {variable.removeprefix("ADAPTER_").lower() for variable, *_ in BOUNDS}
     assert numeric == bounded
+
+
+def _range_of(name: str) -> tuple[float, float]:
+    """The field's inclusive (ge/gt+1, le/lt-1) bounds as declared on Settings."""
+    low = high = math.nan
+    for rule in Settings.model_fields[name].metadata:
+        for attr, shift in (("ge", 0), ("gt", 1), ("le", 0), ("lt", -1)):
+            value = getattr(rule, attr, None)
+            if value is not None:
+                if attr in ("ge", "gt"):
+                    low = value + shift
+                else:
+                    high = value + shift
+    return low, high
+
+
+def test_the_readme_states_every_range_as_declared() -> None:
+    """The README's ranges table says exactly what Settings enforces, for every variable."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    stated = {
+        variable: (float(low), float(high))
+        for variables, low, high in re.findall(
+            r"^\| (`ADAPTER_[A-Z_]+`(?: / `ADAPTER_[A-Z_]+`)?) \| ([0-9.]+) to ([0-9.]+)",
+            readme,
+            flags=re.MULTILINE,
+        )
+        for variable in re.findall(r"ADAPTER_[A-Z_]+", variables)
+    }
+    declared = {
+        f"ADAPTER_{variable.removeprefix('ADAPTER_')}": _range_of(
+            variable.removeprefix("ADAPTER_").lower()
+        )
+        for variable, *_ in BOUNDS
+    }
+    assert stated == declared

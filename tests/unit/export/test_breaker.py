@@ -130,6 +130,18 @@ def test_a_late_answer_from_before_the_opening_does_not_steal_the_probe(clock: F
     assert breaker.allow().granted is False
 
 
+def test_a_late_success_from_before_the_opening_does_not_close_it(clock: FakeClock) -> None:
+    """A call let through while closed that succeeds after the circuit opened leaves it open:
+    only the probe's verdict closes it."""
+    breaker = CircuitBreaker(clock=clock)
+    late = breaker.allow()
+    fail(breaker, 5)
+
+    breaker.record(late, healthy=True)
+
+    assert state_of(breaker) is BreakerState.OPEN
+
+
 def test_health_is_not_ready_only_while_open(clock: FakeClock) -> None:
     """/readyz: ready when closed, not ready while open (with the reason), ready again when
     half-open so traffic can reach the probe."""

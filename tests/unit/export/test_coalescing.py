@@ -12,9 +12,9 @@ from adapter.export.deadline import request_deadline
 from adapter.export.models import ExportJobItemStatus, UpdateExportJobItemV3
 from adapter.tenancy import UpstreamCredential
 from tests.support.clocks import VirtualTime
+from tests.support.export_rig import Rig
 from tests.support.faults import Status, until
 from tests.support.pleo_payloads import JOB_ID, entry_id
-from tests.unit.export.conftest import Rig
 
 
 async def held(rig: Callable[..., Rig], plan: object = ()) -> tuple[Rig, asyncio.Event]:

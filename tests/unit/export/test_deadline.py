@@ -19,9 +19,9 @@ from adapter.export.models import (
 )
 from adapter.tenancy import UpstreamCredential
 from tests.support.clocks import FakeClock, VirtualTime
+from tests.support.export_rig import Rig
 from tests.support.faults import Latency, Status
 from tests.support.pleo_payloads import JOB_ID, entry_id
-from tests.unit.export.conftest import Rig
 
 # --- the context variable -----------------------------------------------------------------
 

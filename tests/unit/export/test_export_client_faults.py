@@ -16,6 +16,7 @@ from pytest_httpx import HTTPXMock
 
 from adapter.errors import (
     UpstreamCircuitOpen,
+    UpstreamError,
     UpstreamProtocolError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -26,11 +27,13 @@ from adapter.export.models import (
     CreateExportJobEvent,
     ExportJobEventType,
     ExportJobItemStatus,
+    ExportJobV3,
     UpdateExportJobItemV3,
 )
 from adapter.observability.metrics import Metrics
 from adapter.tenancy import UpstreamCredential
 from tests.support.clocks import VirtualTime
+from tests.support.export_rig import FakePleo, Rig
 from tests.support.faults import (
     ConnectRefused,
     ConnectTimeout,
@@ -41,10 +44,10 @@ from tests.support.faults import (
     ResetMidBody,
     Status,
     rate_limited,
+    seeded_plan,
     until,
 )
 from tests.support.pleo_payloads import BASE_URL, CANARY, JOB_ID, entry_id, job_item_json, page_json
-from tests.unit.export.conftest import FakePleo, Rig
 
 STARTED = CreateExportJobEvent(event=ExportJobEventType.STARTED, job_id=JOB_ID)
 RETRIES = "adapter_upstream_retries_total"
@@ -477,3 +480,47 @@ async def test_f12_slow_calls_never_exceed_the_in_flight_limit(
 
     assert [job.id for job in jobs] == job_ids
     assert r.transport.peak_in_flight == 3
+
+
+# --- seeded sequences -----------------------------------------------------------------------
+
+MIXED = [
+    ConnectRefused(),
+    ConnectTimeout(),
+    ReadTimeout(),
+    ResetMidBody(),
+    Latency(1.0),
+    Status(500),
+    Status(503, retry_after="1"),
+    rate_limited(date_in=2),
+]
+
+
+def test_a_seeded_plan_is_the_same_every_time() -> None:
+    """The same seed gives the same sequence of faults, so a failing run can be replayed."""
+    assert seeded_plan(7, 50, MIXED) == seeded_plan(7, 50, MIXED)
+    assert seeded_plan(7, 50, MIXED) != seeded_plan(8, 50, MIXED)
+
+
+@pytest.mark.parametrize("seed", range(25))
+async def test_any_sequence_of_faults_gives_the_whole_list_or_one_mapped_error(
+    rig: Callable[..., Rig], credential: UpstreamCredential, vt: VirtualTime, seed: int
+) -> None:
+    """Under a seeded mix of faults a three-page list is either complete or fails with one
+    mapped 502/503/504, never partial, and never past its 10 s deadline."""
+    r = rig(seeded_plan(seed, 40, MIXED, rate=0.4), pleo=FakePleo(pages=3))
+    start = vt.monotonic()
+
+    outcome: list[ExportJobV3] | UpstreamError
+    with request_deadline(10, clock=vt.monotonic):
+        try:
+            outcome = await r.client.list_jobs(credential, statuses=[])
+        except UpstreamError as error:
+            outcome = error
+
+    if isinstance(outcome, UpstreamError):
+        assert outcome.status_code in (502, 503, 504)
+    else:
+        assert len(outcome) == 3
+
+    assert vt.monotonic() - start <= 10

@@ -18,8 +18,8 @@ from adapter.export.retrying import (
     retryable_transport_error,
 )
 from adapter.tenancy import UpstreamCredential
+from tests.support.export_rig import Rig
 from tests.support.faults import Status, until
-from tests.unit.export.conftest import Rig
 
 JOB_IDS = [f"0b0b0b0b-0000-4000-8000-0000000000{n:02d}" for n in range(10)]
 
