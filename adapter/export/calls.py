@@ -52,6 +52,8 @@ from adapter.observability.metrics import Metrics
 
 __all__ = ["UpstreamCalls"]
 
+# A timeout after less than this says more about the caller's deadline than about Pleo.
+_MIN_TIMEOUT_VERDICT_SECONDS = 1.0
 # Failures on this side: they say nothing about Pleo's health.
 _NO_VERDICT = (httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
@@ -184,10 +186,13 @@ class UpstreamCalls:
         )
 
     def _verdict(self, exc: httpx.RequestError, left: float) -> bool | None:
-        """What a request that got no answer says about Pleo's health (for the breaker)."""
+        """What a request that got no answer says about Pleo's health (for the breaker).
+
+        A timeout counts against Pleo unless the attempt had less than a second: that one
+        was cut short by the caller's deadline rather than by Pleo's slowness.
+        """
         if isinstance(exc, _NO_VERDICT) or not isinstance(exc, httpx.TransportError):
             return None
-        configured = self._sender.read_timeout
-        if isinstance(exc, httpx.TimeoutException) and configured is not None and left < configured:
-            return None  # cut short by the caller's deadline, not by Pleo's slowness
+        if isinstance(exc, httpx.TimeoutException) and left < _MIN_TIMEOUT_VERDICT_SECONDS:
+            return None
         return False

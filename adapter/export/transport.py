@@ -77,11 +77,6 @@ class Sender:
         self.in_flight = 0
         self.peak_in_flight = 0
 
-    @property
-    def read_timeout(self) -> float | None:
-        """The configured per-attempt read timeout, before any deadline lowers it."""
-        return self._http.timeout.read
-
     async def send(
         self, operation: str, request: httpx.Request, left: float
     ) -> tuple[httpx.Response, bytes]:

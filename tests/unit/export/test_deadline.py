@@ -7,9 +7,12 @@ import math
 import random
 from collections.abc import Callable
 
+import httpx
 import pytest
+from pytest_httpx import HTTPXMock
 
 from adapter.errors import ItemUpdateIncomplete, UpstreamTimeout, UpstreamUnavailable
+from adapter.export.client import ExportClient
 from adapter.export.deadline import current_deadline, remaining, request_deadline
 from adapter.export.models import (
     CreateExportJobEvent,
@@ -20,8 +23,8 @@ from adapter.export.models import (
 from adapter.tenancy import UpstreamCredential
 from tests.support.clocks import FakeClock, VirtualTime
 from tests.support.export_rig import Rig
-from tests.support.faults import Latency, Status
-from tests.support.pleo_payloads import JOB_ID, entry_id
+from tests.support.faults import Latency, Status, until
+from tests.support.pleo_payloads import JOB_ID, entry_id, job_json
 
 # --- the context variable -----------------------------------------------------------------
 
@@ -172,3 +175,48 @@ async def test_batches_share_one_deadline_and_say_what_landed(
     assert caught.value.not_applied == [entry_id(n) for n in range(200, 250)]
     assert r.transport.sent[2].timeout["read"] == 1.0
     assert vt.monotonic() == 1_005.0
+
+
+# Two tests on the real clock: what they check is the cut that enforces the deadline when
+# nothing else would (a fake upstream enforces no socket timeouts). They assert the outcome
+# only, never a duration, and each waits its 0.2 s deadline once.
+
+
+async def test_an_answer_that_never_completes_is_cut_at_the_deadline(
+    httpx_mock: HTTPXMock, make_client: Callable[..., ExportClient], credential: UpstreamCredential
+) -> None:
+    """An upstream that accepts the request and never finishes answering is cut when the
+    deadline runs out, as a 504, however long its per-read timeout."""
+
+    async def never_finishes(request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()
+        return httpx.Response(200)  # never reached: nothing sets the event
+
+    httpx_mock.add_callback(never_finishes)
+
+    with request_deadline(0.2), pytest.raises(UpstreamTimeout):
+        await make_client().get_job(credential, JOB_ID)
+
+
+async def test_waiting_for_a_free_slot_counts_against_the_deadline(
+    httpx_mock: HTTPXMock, make_client: Callable[..., ExportClient], credential: UpstreamCredential
+) -> None:
+    """With the only in-flight slot taken, a call waits for it no longer than its deadline
+    and fails with 504 without sending anything."""
+    release = asyncio.Event()
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json={"data": job_json()})
+
+    httpx_mock.add_callback(held)
+    client = make_client(max_in_flight=1)
+    first = asyncio.create_task(client.get_job(credential, JOB_ID))
+    await until(lambda: client.metrics_snapshot().in_flight == 1)
+
+    with request_deadline(0.2), pytest.raises(UpstreamTimeout):
+        await client.list_jobs(credential, statuses=[])
+
+    release.set()
+    assert (await first).id == JOB_ID
+    assert client.metrics_snapshot().requests["list_jobs"] == {"PoolTimeout": 1}

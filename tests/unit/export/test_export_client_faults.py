@@ -482,6 +482,37 @@ async def test_f12_slow_calls_never_exceed_the_in_flight_limit(
     assert r.transport.peak_in_flight == 3
 
 
+async def test_f12_a_silent_pleo_opens_the_circuit_after_five_timeouts(
+    rig: Callable[..., Rig], credential: UpstreamCredential, vt: VirtualTime
+) -> None:
+    """F12: when Pleo never answers, five timed-out calls open the circuit and the sixth is
+    refused at once instead of waiting out its deadline again."""
+    r = rig(lambda request: Latency(3600.0), retries=0)
+    for _ in range(5):
+        with pytest.raises(UpstreamTimeout):
+            await r.client.get_job(credential, JOB_ID)
+    before = vt.monotonic()
+
+    with pytest.raises(UpstreamCircuitOpen):
+        await r.client.get_job(credential, JOB_ID)
+
+    assert vt.monotonic() == before
+    assert len(r.transport.requests) == 5
+
+
+async def test_f12_timeouts_cut_short_by_a_deadline_do_not_count_against_pleo(
+    rig: Callable[..., Rig], credential: UpstreamCredential, vt: VirtualTime
+) -> None:
+    """F12: calls that had under a second left when they timed out leave the circuit closed:
+    the caller's deadline, not Pleo, cut them."""
+    r = rig(lambda request: Latency(3600.0), retries=0)
+    for _ in range(10):
+        with request_deadline(0.5, clock=vt.monotonic), pytest.raises(UpstreamTimeout):
+            await r.client.get_job(credential, JOB_ID)
+
+    assert r.client.upstream_health().ready is True
+
+
 # --- seeded sequences -----------------------------------------------------------------------
 
 MIXED = [
