@@ -18,7 +18,6 @@ from starlette.middleware import Middleware
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
 from adapter.export.client import ExportClient, build_http_client
-from adapter.export.health import export_api_readiness
 from adapter.mapping import load_mapping_table
 from adapter.observability.access_log import AccessLogMiddleware
 from adapter.observability.metrics import Metrics
@@ -28,6 +27,7 @@ from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
 from adapter.web import (
     CollapseSlashesMiddleware,
+    DeadlineMiddleware,
     exception_handlers,
     health_routes,
     legacy_routes,
@@ -95,11 +95,18 @@ def create_app(
             http,
             base_url=settings.export_api_url,
             max_in_flight=settings.upstream_max_in_flight,
+            retries=settings.upstream_retry_attempts - 1,
+            deadline_seconds=settings.request_deadline_seconds,
+            circuit_failures=settings.upstream_circuit_failures,
+            circuit_open_seconds=settings.upstream_circuit_open_seconds,
             metrics=metrics,
         )
 
         async def export_api() -> str:
-            return export_api_readiness(client.answers)
+            health = client.upstream_health()
+            if not health.known:
+                return "unknown"
+            return "ok" if health.ready else f"failing: {health.reason}"
 
         workflow = JobWorkflow(
             client=client,
@@ -147,6 +154,7 @@ def create_app(
             Middleware(RequestIdMiddleware),
             Middleware(AccessLogMiddleware),
             Middleware(CollapseSlashesMiddleware),
+            Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds),
         ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,

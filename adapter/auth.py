@@ -83,8 +83,12 @@ class CredentialsFileAuthenticator:
 
     @classmethod
     def from_file(cls, path: Path) -> CredentialsFileAuthenticator:
+        """Read the tenants file, or raise one :class:`ConfigurationError` line naming it."""
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            msg = f"credentials file {path}: cannot read it (not UTF-8 text)"
+            raise ConfigurationError(msg) from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             msg = f"credentials file {path}: cannot read it ({type(exc).__name__})"
             raise ConfigurationError(msg) from None

@@ -18,7 +18,8 @@ The tree::
     │   ├── UpstreamAuthError           401 Pleo refused the tenant's credential
     │   │   └── UpstreamForbidden       403 valid credential, missing scope or company
     │   ├── UpstreamRejected            502 Pleo refused a request the proxy thought valid (4xx)
-    │   ├── UpstreamUnavailable         503 Pleo 5xx or 429; may carry Retry-After
+    │   ├── UpstreamUnavailable         503 Pleo 5xx, 429 or unreachable; may carry Retry-After
+    │   │   └── UpstreamCircuitOpen     503 not even tried: Pleo failed repeatedly (breaker open)
     │   ├── UpstreamTimeout             504 no answer in time
     │   ├── UpstreamProtocolError       502 transport failure, redirect, body breaking the contract
     │   └── ItemUpdateIncomplete        a batched item update failed after earlier batches landed
@@ -61,6 +62,7 @@ __all__ = [
     "Unprocessable",
     "UnsupportedMediaType",
     "UpstreamAuthError",
+    "UpstreamCircuitOpen",
     "UpstreamError",
     "UpstreamForbidden",
     "UpstreamProtocolError",
@@ -209,6 +211,12 @@ class UpstreamRejected(UpstreamError):
 class UpstreamUnavailable(UpstreamError):
     status_code = 503
     error_type = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamCircuitOpen(UpstreamUnavailable):
+    """Not sent: the circuit breaker on Pleo is open; ``Retry-After`` says until when."""
+
+    error_type = "UPSTREAM_CIRCUIT_OPEN"
 
 
 class UpstreamTimeout(UpstreamError):

@@ -2,6 +2,11 @@
 
 Invalid settings stop start-up with one readable line naming the variable; the CLI turns the
 :class:`~adapter.errors.ConfigurationError` raised here into exit code 2.
+
+Every duration and count has a finite range, wide enough for tests (a one-second poll, a
+one-second deadline) and for operators, and narrow enough that no value turns a safeguard off:
+``inf`` and ``nan`` are refused everywhere (``allow_inf_nan=False``), and the lower bounds keep
+``1e-9`` from meaning "poll Pleo in a busy loop". The README's settings table lists the ranges.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ _PAGE_SIZE_CEILING = 1_000_000
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=_ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=_ENV_PREFIX, extra="ignore", frozen=True, allow_inf_nan=False
+    )
 
     export_api_url: str = Field(
         default="https://external.pleo.io",
@@ -51,9 +58,10 @@ class Settings(BaseSettings):
     )
     job_idle_seconds: int = Field(
         default=900,
-        gt=0,
+        ge=1,
         lt=_PLEO_JOB_EXPIRY_SECONDS,
-        description="A claimed job whose legacy client is quiet this long gets the idle policy.",
+        description="A claimed job whose legacy client is quiet this long gets the idle policy "
+        "(1 to 3599 s: it must act before Pleo's one-hour expiry).",
     )
     idle_policy: Literal["fail", "wait"] = Field(
         default="fail",
@@ -61,21 +69,63 @@ class Settings(BaseSettings):
         "wait: leave them to Pleo's one-hour expiry.",
     )
     poll_interval_seconds: float = Field(
-        default=60.0, gt=0, description="How often known tenants' jobs are polled."
+        default=60.0, ge=1, le=3600, description="How often known tenants' jobs are polled."
     )
     discovery_min_interval_seconds: float = Field(
         default=2.0,
         ge=0,
+        le=300,
         description="Minimum time between two on-demand job discoveries for one tenant.",
     )
-    upstream_timeout_seconds: float = Field(default=15.0, gt=0)
-    upstream_max_in_flight: int = Field(default=8, ge=1, le=256)
+    stale_read_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=3600,
+        description="How old a tenant's last good view of Pleo may be when it is served "
+        "while Pleo cannot be reached.",
+    )
+    upstream_timeout_seconds: float = Field(
+        default=15.0,
+        ge=0.5,
+        le=120,
+        description="Timeout of each phase of one attempt towards Pleo (connect, send, read).",
+    )
+    request_deadline_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=300,
+        description="One legacy request's total time for every call to Pleo, retries and "
+        "waits included; also bounds each call of the scheduled work.",
+    )
+    upstream_retry_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per call that is safe to repeat."
+    )
+    upstream_circuit_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Consecutive failures (5xx, no answer) that open the circuit breaker.",
+    )
+    upstream_circuit_open_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=600,
+        description="How long the breaker stays open, times the consecutive openings (at most "
+        "ten times this).",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=20.0,
+        ge=1,
+        le=120,
+        description="On SIGTERM, time given to requests in progress before they are cut.",
+    )
+    upstream_max_in_flight: int = Field(default=8, ge=1, le=64)
     upstream_max_connections: int = Field(default=20, ge=1, le=1000)
     default_page_size: int = Field(default=100, ge=1, le=_PAGE_SIZE_CEILING)
     # The proxy's view is one export job, so a page as large as a job loses nothing; a
     # published client sends pageSize=100000 and never pages.
     max_page_size: int = Field(default=100_000, ge=1, le=_PAGE_SIZE_CEILING)
-    max_ids_per_put: int = Field(default=1000, ge=1)
+    max_ids_per_put: int = Field(default=1000, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     legacy_max_response_bytes: int = Field(
         default=16 * 1_048_576,

@@ -140,7 +140,7 @@ async def _measure(items: int, workdir: Path) -> dict[str, Any]:
             auth_mode="credentials",
             credentials_file=write_credentials_file(workdir / "credentials.toml", [warm, big]),
             poll_interval_seconds=3600,
-            discovery_min_interval_seconds=3600,
+            discovery_min_interval_seconds=300,
         )
         app = create_app(settings, export_transport=httpx.ASGITransport(app=sandbox))
         async with (

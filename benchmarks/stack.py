@@ -42,7 +42,7 @@ _START_ATTEMPTS = 3
 _QUIET = {"ADAPTER_POLL_INTERVAL_SECONDS": "3600"}
 # Cached GETs: the first GET discovers and loads the job; later ones are served from the
 # proxy's cache for the whole run (no on-demand discovery within the hour).
-CACHED_GET_ENV = {**_QUIET, "ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS": "3600"}
+CACHED_GET_ENV = {**_QUIET, "ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS": "300"}
 # Whole exports, as tests/e2e runs them: every legacy call may discover (interval 0), so a
 # new job is seen at once; the extra job-list calls show up in the call count.
 FLOW_ENV = {**_QUIET, "ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS": "0"}

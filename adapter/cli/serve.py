@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 import uvicorn
@@ -12,11 +13,7 @@ from adapter.errors import ConfigurationError
 from adapter.observability.logging import configure_logging
 from adapter.settings import load_settings
 
-__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "add_parser", "run"]
-
-# In-flight requests get this long after SIGTERM; orchestrators must wait longer before
-# SIGKILL (docker-compose.yml's stop_grace_period, checked by tests/unit/ops).
-GRACEFUL_SHUTDOWN_SECONDS = 10
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         # Logging is configured above; uvicorn's own access log would duplicate the proxy's.
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
     )

@@ -9,20 +9,27 @@ It adds what every call needs and httpx does not do by itself:
 * every page of a cursor-paginated list, with a bound on the number of pages;
 * pydantic validation of every answer and a mapping of every failure to :mod:`adapter.errors`
   (see :mod:`adapter.export.errors`);
-* retries with capped full-jitter backoff for calls that are safe to repeat (GETs and the
-  set-to-state item PUT). A job event is retried only when it was certainly never sent.
+* one deadline per unit of work (:mod:`adapter.export.deadline`): every attempt's timeout is
+  the smaller of its own and what remains, and nothing starts that cannot end in time;
+* the retry policy of :mod:`adapter.export.retrying` (tenacity): calls safe to repeat are
+  retried with ``Retry-After`` or capped full jitter, within the deadline and a retry budget;
+  a job event only when it was certainly never sent;
+* a circuit breaker on the origin (:mod:`adapter.export.breaker`): while it is open, calls
+  fail at once with ``UpstreamCircuitOpen`` and ``Retry-After``; :meth:`upstream_health`
+  says so for ``/readyz``;
+* identical concurrent GETs sharing one upstream call (:mod:`adapter.export.coalesce`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
+import math
 import re
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -35,12 +42,8 @@ from adapter.errors import (
     UpstreamError,
     UpstreamProtocolError,
 )
-from adapter.export.errors import (
-    error_for_response,
-    error_for_transport,
-    parse_retry_after,
-)
-from adapter.export.health import UpstreamAnswers
+from adapter.export.breaker import BreakerState, CircuitBreaker, UpstreamHealth
+from adapter.export.calls import UpstreamCalls
 from adapter.export.models import (
     CreateExportJobEvent,
     CursorPage,
@@ -55,6 +58,8 @@ from adapter.export.models import (
     ItemUpdateOutcome,
     UpdateExportJobItemV3,
 )
+from adapter.export.retrying import Retry, RetryBudget, RetryPolicy, Sleep
+from adapter.export.transport import Sender, build_http_client
 from adapter.observability.metrics import Metrics
 from adapter.tenancy import UpstreamCredential
 
@@ -71,10 +76,6 @@ _log = logging.getLogger("adapter.export")
 JSON_CONTENT_TYPE: Final = "application/json;charset=UTF-8"
 MAX_ITEMS_PER_UPDATE: Final = 100  # Pleo answers 413 EXPORT_JOB_ITEMS_UPDATE_LIMIT above this
 
-# Answers worth another try for a call that is safe to repeat.
-_RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
-# Failures that happen before any byte of the request left: safe to retry for any call.
-_NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Ids go into URL paths; only plain identifier characters, so no ``..``, ``/``, ``?`` or ``@``.
 _IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
@@ -84,63 +85,50 @@ _EXPORT_ITEM_PAGE: Final = TypeAdapter(CursorPage[ExportItemV3])
 _JOB: Final = TypeAdapter(DataResponse[ExportJobV3])
 _ITEM_UPDATE: Final = TypeAdapter(ExportJobItemUpdateV3)
 
-Sleep = Callable[[float], Awaitable[None]]
 
-
-def build_http_client(
-    *,
-    timeout_seconds: float,
-    max_connections: int,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> httpx.AsyncClient:
-    """The process's one upstream client: explicit timeouts and pool, redirects never followed.
-
-    It has no ``base_url``: :class:`ExportClient` joins its fixed paths to its own. The caller
-    (the app lifespan) owns it and closes it.
-    """
-    if timeout_seconds <= 0:
-        msg = "timeout_seconds must be positive"
-        raise ConfigurationError(msg)
-    if max_connections < 1:
-        msg = "max_connections must be at least 1"
-        raise ConfigurationError(msg)
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout_seconds),
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-        follow_redirects=False,
-        transport=transport,
-    )
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class ExportClientMetrics:
-    """Counters since start: HTTP attempts by operation and outcome, retries, concurrency."""
+    """Counters since start: HTTP attempts by operation and outcome, retries, concurrency,
+    GETs answered by a call another caller started, and the circuit breaker's state."""
 
     requests: dict[str, dict[str, int]]
     retries: dict[str, int]
     in_flight: int
     peak_in_flight: int
     max_in_flight: int
+    shared: int = 0
+    circuit: str = BreakerState.CLOSED.value
 
 
 class ExportClient:
     """Pleo's Export API v3, one method per endpoint the workflow uses.
+
+    Every public method runs under the open deadline (``request_deadline``), or, when none
+    is open, under one of ``deadline_seconds`` of its own covering all its pages, batches,
+    attempts and sleeps. See :mod:`adapter.export.calls` for what happens to each call.
 
     Args:
         http: the shared client (see :func:`build_http_client`); not closed here.
         base_url: the Export API origin, e.g. ``https://external.pleo.io``.
         max_in_flight: requests in flight at once through this client.
         page_limit: ``limit`` sent with every list request.
-        retries: extra attempts for calls that may be retried.
-        backoff_base, backoff_cap: full jitter, ``uniform(0, min(cap, base * 2**attempt))``;
-            a ``Retry-After`` up to ``backoff_cap`` is slept exactly, a longer one is raised.
+        retries: extra attempts for calls that may be retried (attempts = retries + 1).
+        backoff_base, backoff_cap: full jitter, ``uniform(0, min(cap, base * 2**retry))``;
+            a ``Retry-After`` is slept exactly if it fits in the deadline, else raised.
         max_pages: pages followed per list before the answer is called endless.
         max_response_bytes: a bigger body is refused (OWASP API10).
-        sleep: awaited between attempts; tests pass a recorder.
-        metrics: the app's Prometheus series (default: a private set).
-        answers: the record of Pleo's last answers behind ``/readyz`` (default: a new one).
+        deadline_seconds: the deadline of a call made outside any open deadline.
+        circuit_failures, circuit_open_seconds: the breaker opens after this many consecutive
+            failures, for this long times the number of consecutive openings (at most ten).
+        retry_budget_percent, retry_budget_min: retries in progress may not exceed this share
+            of calls in progress, or this many, whichever is more.
+        sleep: awaited between attempts; clock: monotonic seconds (deadlines, breaker);
+            wall_clock: now in UTC (``Retry-After`` dates). Tests pass fakes of all three.
+        metrics: the app's series; a private registry if not given.
     """
 
     def __init__(
@@ -151,19 +139,25 @@ class ExportClient:
         max_in_flight: int = 8,
         page_limit: int = 100,
         retries: int = 2,
-        backoff_base: float = 0.2,
-        backoff_cap: float = 2.0,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 4.0,
         max_pages: int = 1000,
         max_response_bytes: int = 32 * 1024 * 1024,
+        deadline_seconds: float = 30.0,
+        circuit_failures: int = 5,
+        circuit_open_seconds: float = 30.0,
+        retry_budget_percent: float = 20.0,
+        retry_budget_min: int = 3,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = _utc_now,
         metrics: Metrics | None = None,
-        answers: UpstreamAnswers | None = None,
     ) -> None:
         if max_in_flight < 1 or page_limit < 1 or max_pages < 1 or max_response_bytes < 1:
             msg = "max_in_flight, page_limit, max_pages and max_response_bytes must be positive"
             raise ConfigurationError(msg)
-        if retries < 0 or backoff_base < 0 or backoff_cap < 0:
-            msg = "retries and backoff must not be negative"
+        if not (math.isfinite(deadline_seconds) and deadline_seconds > 0):
+            msg = "deadline_seconds must be a positive finite number"
             raise ConfigurationError(msg)
         base = httpx.URL(base_url)
         if (
@@ -175,28 +169,51 @@ class ExportClient:
         ):
             msg = "the Export API base URL must be http(s)://host[:port][/path], nothing more"
             raise ConfigurationError(msg)
+        self._metrics = metrics if metrics is not None else Metrics()
+        try:
+            policy = RetryPolicy(
+                attempts=retries + 1, backoff_base=backoff_base, backoff_cap=backoff_cap
+            )
+            budget = RetryBudget(percent=retry_budget_percent, min_concurrency=retry_budget_min)
+            breaker = CircuitBreaker(
+                failure_threshold=circuit_failures,
+                open_seconds=circuit_open_seconds,
+                max_open_seconds=10 * circuit_open_seconds,
+                clock=clock,
+                on_change=self._circuit_changed,
+            )
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         self._http = http
         self._base = str(base).rstrip("/")
-        self._origin = (base.scheme, base.host, base.port)
-        self._semaphore = asyncio.Semaphore(max_in_flight)
-        self._max_in_flight = max_in_flight
         self._page_limit = page_limit
-        self._retries = retries
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
         self._max_pages = max_pages
-        self._max_response_bytes = max_response_bytes
-        self._sleep = sleep
-        self._metrics = metrics if metrics is not None else Metrics()
-        self.answers = answers if answers is not None else UpstreamAnswers()
-        self._rng = random.Random()  # noqa: S311 -- backoff jitter, not a secret
-        self._requests: Counter[tuple[str, str]] = Counter()
-        self._retry_counts: Counter[str] = Counter()
-        self._in_flight = 0
-        self._peak_in_flight = 0
+        self._sender = Sender(
+            http,
+            origin=(base.scheme, base.host, base.port),
+            max_in_flight=max_in_flight,
+            max_response_bytes=max_response_bytes,
+            metrics=self._metrics,
+        )
+        self._calls = UpstreamCalls(
+            self._sender,
+            policy=policy,
+            budget=budget,
+            breaker=breaker,
+            deadline_seconds=deadline_seconds,
+            sleep=sleep,
+            clock=clock,
+            wall_clock=wall_clock,
+            metrics=self._metrics,
+        )
+
+    def _circuit_changed(self, state: BreakerState) -> None:
+        self._metrics.set_circuit_state(state.value)
+        level = logging.WARNING if state is BreakerState.OPEN else logging.INFO
+        _log.log(level, "circuit breaker on the Export API is now %s", state.value)
 
     def __repr__(self) -> str:
-        return f"ExportClient(base_url={self._base!r}, max_in_flight={self._max_in_flight})"
+        return f"ExportClient(base_url={self._base!r}, max_in_flight={self._sender.max_in_flight})"
 
     # --- the endpoints -----------------------------------------------------------------------
 
@@ -222,8 +239,8 @@ class ExportClient:
     async def get_job(self, credential: UpstreamCredential, job_id: str) -> ExportJobV3:
         """``GET /v3/export-jobs/{jobId}``."""
         path = f"/v3/export-jobs/{_identifier(job_id)}"
-        content = await self._call("get_job", credential, "GET", path, idempotent=True)
-        job = _parse("get_job", _JOB, content).data
+        content = await self._call("get_job", credential, "GET", path, retry=Retry.SAFE)
+        job = self._parse("get_job", _JOB, content).data
         if job.id.lower() != job_id.lower():
             msg = "Pleo answered get_job with a different export job."
             raise UpstreamProtocolError(msg)
@@ -267,6 +284,12 @@ class ExportClient:
         If the first batch fails, its own error is raised: nothing was applied.
         """
         path = f"/v3/export-jobs/{_identifier(job_id)}/items"
+        with self._calls.deadline():
+            return await self._update_in_batches(credential, path, updates)
+
+    async def _update_in_batches(
+        self, credential: UpstreamCredential, path: str, updates: Sequence[UpdateExportJobItemV3]
+    ) -> ItemUpdateOutcome:
         items: list[ExportJobItemV3] = []
         errors: list[ExportJobItemUpdateErrorV3] = []
         applied: list[str] = []
@@ -277,9 +300,9 @@ class ExportClient:
             )
             try:
                 content = await self._call(
-                    "update_job_items", credential, "PUT", path, body=body, idempotent=True
+                    "update_job_items", credential, "PUT", path, body=body, retry=Retry.SAFE
                 )
-                answer = _parse("update_job_items", _ITEM_UPDATE, content)
+                answer = self._parse("update_job_items", _ITEM_UPDATE, content)
             except UpstreamError as exc:
                 if start == 0:
                     raise
@@ -306,22 +329,32 @@ class ExportClient:
         """``POST /v3/export-job-events`` (Pleo answers 202).
 
         Never retried once the request may have reached Pleo: after a timeout or a dropped
-        connection, re-read the job with :meth:`get_job` and act on its status.
+        connection, re-read the job with :meth:`get_job` and act on its status. Not even sent
+        with less than a second of the deadline left (``UpstreamTimeout``, nothing sent), so
+        a deadline rarely turns an event into an ambiguous one.
         """
         body = jsonio.dumps(event.model_dump(mode="json", by_alias=True, exclude_none=True))
         path = "/v3/export-job-events"
-        await self._call("post_job_event", credential, "POST", path, body=body, idempotent=False)
+        await self._call(
+            "post_job_event", credential, "POST", path, body=body, retry=Retry.IF_NEVER_SENT
+        )
+
+    def upstream_health(self) -> UpstreamHealth:
+        """Whether calls to Pleo are let through now (the circuit breaker), for ``/readyz``."""
+        return self._calls.health()
 
     def metrics_snapshot(self) -> ExportClientMetrics:
         requests: dict[str, dict[str, int]] = {}
-        for (operation, outcome), count in sorted(self._requests.items()):
+        for (operation, outcome), count in sorted(self._sender.attempts.items()):
             requests.setdefault(operation, {})[outcome] = count
         return ExportClientMetrics(
             requests=requests,
-            retries=dict(sorted(self._retry_counts.items())),
-            in_flight=self._in_flight,
-            peak_in_flight=self._peak_in_flight,
-            max_in_flight=self._max_in_flight,
+            retries=dict(sorted(self._calls.retries.items())),
+            in_flight=self._sender.in_flight,
+            peak_in_flight=self._sender.peak_in_flight,
+            max_in_flight=self._sender.max_in_flight,
+            shared=self._calls.shared,
+            circuit=self._calls.breaker.state.value,
         )
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -334,29 +367,31 @@ class ExportClient:
         params: list[tuple[str, str]],
         adapter: TypeAdapter[CursorPage[T]],
     ) -> list[T]:
-        """Every page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded."""
+        """Every page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded; all
+        pages share one deadline."""
         results: list[T] = []
         seen: set[str] = set()
         after: str | None = None
-        for _ in range(self._max_pages):
-            query = [*params, ("limit", str(self._page_limit))]
-            if after is not None:
-                query.append(("after", after))
-            content = await self._call(
-                operation, credential, "GET", path, params=query, idempotent=True
-            )
-            page = _parse(operation, adapter, content)
-            results.extend(page.data)
-            if not page.pagination.has_next_page:
-                return results
-            after = page.pagination.end_cursor
-            if not after:
-                msg = f"Pleo's answer to {operation} has a next page but no cursor."
-                raise UpstreamProtocolError(msg)
-            if after in seen:
-                msg = f"Pleo's answer to {operation} repeated a page cursor."
-                raise UpstreamProtocolError(msg)
-            seen.add(after)
+        with self._calls.deadline():
+            for _ in range(self._max_pages):
+                query = [*params, ("limit", str(self._page_limit))]
+                if after is not None:
+                    query.append(("after", after))
+                content = await self._call(
+                    operation, credential, "GET", path, params=query, retry=Retry.SAFE
+                )
+                page = self._parse(operation, adapter, content)
+                results.extend(page.data)
+                if not page.pagination.has_next_page:
+                    return results
+                after = page.pagination.end_cursor
+                if not after:
+                    msg = f"Pleo's answer to {operation} has a next page but no cursor."
+                    raise UpstreamProtocolError(msg)
+                if after in seen:
+                    msg = f"Pleo's answer to {operation} repeated a page cursor."
+                    raise UpstreamProtocolError(msg)
+                seen.add(after)
         msg = f"Pleo's answer to {operation} ran past {self._max_pages} pages."
         raise UpstreamProtocolError(msg)
 
@@ -369,7 +404,7 @@ class ExportClient:
         *,
         params: list[tuple[str, str]] | None = None,
         body: bytes | None = None,
-        idempotent: bool,
+        retry: Retry,
     ) -> bytes:
         """One logical call with its retries; returns the body of a 2xx answer."""
         headers = {"Authorization": credential.authorization, "Accept": "application/json"}
@@ -382,96 +417,23 @@ class ExportClient:
             content=body,
             headers=headers,
         )
-        attempt = 0
-        while True:
-            error: UpstreamError
-            try:
-                response, content = await self._send(operation, request)
-            except httpx.RequestError as exc:
-                error = error_for_transport(operation, exc)
-                if attempt >= self._retries or not (idempotent or isinstance(exc, _NEVER_SENT)):
-                    raise error from exc
-                delay = self._backoff(attempt)
-            else:
-                if response.is_success:
-                    return content
-                error = error_for_response(operation, response, content)
-                if (
-                    attempt >= self._retries
-                    or not idempotent
-                    or response.status_code not in _RETRY_STATUSES
-                ):
-                    raise error
-                retry_after = parse_retry_after(error.headers.get("Retry-After"))
-                if retry_after is None:
-                    delay = self._backoff(attempt)
-                elif retry_after <= self._backoff_cap:
-                    delay = float(retry_after)
-                else:
-                    raise error  # Pleo asks for longer than a caller should wait here
-            attempt += 1
-            self._retry_counts[operation] += 1
-            self._metrics.count_retry(operation)
-            _log.debug("retrying %s in %.3f s (attempt %d): %s", operation, delay, attempt, error)
-            await self._sleep(delay)
+        return await self._calls.call(
+            operation, request, retry=retry, authorization=credential.authorization
+        )
 
-    async def _send(self, operation: str, request: httpx.Request) -> tuple[httpx.Response, bytes]:
-        """One HTTP attempt inside the semaphore; the body is read whole, up to the cap."""
-        if (request.url.scheme, request.url.host, request.url.port) != self._origin:
-            # Unreachable while URLs are base + fixed path; kept so a change cannot leak tokens.
-            msg = "refusing to send a credential outside the configured Export API origin"
-            raise UpstreamProtocolError(msg)
-        async with self._semaphore:
-            self._in_flight += 1
-            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
-            started = time.perf_counter()
-            outcome = "error"
-            status: int | None = None
-            try:
-                response = await self._http.send(request, stream=True, follow_redirects=False)
-                status = response.status_code
-                try:
-                    content = await self._read(operation, response)
-                finally:
-                    await response.aclose()
-                outcome = str(response.status_code)
-            except (httpx.RequestError, UpstreamError) as exc:
-                outcome = type(exc).__name__
-                raise
-            finally:
-                self._in_flight -= 1
-                elapsed = time.perf_counter() - started
-                elapsed_ms = elapsed * 1000
-                self._requests[(operation, _outcome_class(outcome))] += 1
-                self._metrics.observe_upstream(operation, status, elapsed)
-                self.answers.record(status)
-                _log.debug("%s %s -> %s in %.1f ms", operation, request.method, outcome, elapsed_ms)
-        return response, content
-
-    async def _read(self, operation: str, response: httpx.Response) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > self._max_response_bytes:
-            msg = f"Pleo's answer to {operation} is larger than {self._max_response_bytes} bytes."
-            raise UpstreamProtocolError(msg, upstream_status=response.status_code)
-        content = bytearray()
-        async for chunk in response.aiter_bytes():
-            content += chunk
-            if len(content) > self._max_response_bytes:
-                msg = (
-                    f"Pleo's answer to {operation} is larger than {self._max_response_bytes} bytes."
-                )
-                raise UpstreamProtocolError(msg, upstream_status=response.status_code)
-        return bytes(content)
-
-    def _backoff(self, attempt: int) -> float:
-        return self._rng.uniform(0.0, min(self._backoff_cap, self._backoff_base * 2**attempt))
-
-
-def _outcome_class(outcome: str) -> str:
-    """``200`` → ``2xx`` and so on, 429 kept apart; failures keep their exception name."""
-    if outcome.isdigit() and outcome != "429":
-        return f"{outcome[0]}xx"
-    return outcome
+    def _parse(self, operation: str, adapter: TypeAdapter[T], content: bytes) -> T:
+        """Validate a whole answer or refuse it (and count the refusal); never half-parsed."""
+        try:
+            return adapter.validate_json(content)
+        except ValidationError as exc:
+            self._metrics.count_contract_violation(operation)
+            first: dict[str, Any] = dict(exc.errors(include_input=False, include_url=False)[0])
+            where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+            msg = (
+                f"Pleo's answer to {operation} breaks the contract "
+                f"({exc.error_count()} errors; first at {where}: {first.get('type')})."
+            )
+            raise UpstreamProtocolError(msg) from None
 
 
 def _identifier(value: str) -> str:
@@ -479,17 +441,3 @@ def _identifier(value: str) -> str:
         msg = "an Export API id must be 1-128 letters, digits, '-' or '_'"
         raise ValueError(msg)
     return value
-
-
-def _parse(operation: str, adapter: TypeAdapter[T], content: bytes) -> T:
-    """Validate a whole answer or refuse it; never a half-parsed page."""
-    try:
-        return adapter.validate_json(content)
-    except ValidationError as exc:
-        first: dict[str, Any] = dict(exc.errors(include_input=False, include_url=False)[0])
-        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-        msg = (
-            f"Pleo's answer to {operation} breaks the contract "
-            f"({exc.error_count()} errors; first at {where}: {first.get('type')})."
-        )
-        raise UpstreamProtocolError(msg) from None

@@ -4,18 +4,22 @@ Every message here is written by the proxy. Pleo's body is read only for its err
 (``ExceptionInfo``), which is kept, upper-cased, as ``upstream_type`` so callers compare it
 case-insensitively by comparing it with the UPPER_SNAKE spelling (``"EXPORT_NOT_FOUND"``).
 
-==================================  ===============================  ==============
-Pleo's answer                       raised                           client status
-==================================  ===============================  ==============
-3xx (never followed)                UpstreamProtocolError            502
-400, 404, 409, 413, 422, other 4xx  UpstreamRejected                 502
-401                                 UpstreamAuthError                401
-403                                 UpstreamForbidden                403
-429, 5xx                            UpstreamUnavailable + Retry-After 503
-``httpx.TimeoutException``          UpstreamTimeout                  504
-other ``httpx.RequestError``        UpstreamProtocolError            502
-body breaking the contract          UpstreamProtocolError            502
-==================================  ===============================  ==============
+======================================  ===========================================  ======
+Pleo's answer, or what happened         raised                                       status
+======================================  ===========================================  ======
+3xx (never followed)                    UpstreamProtocolError                        502
+400, 404, 409, 413, 422, other 4xx      UpstreamRejected                             502
+401                                     UpstreamAuthError                            401
+403                                     UpstreamForbidden                            403
+429, 5xx                                UpstreamUnavailable (+ Retry-After if sent)  503
+no connection (``httpx.ConnectError``)  UpstreamUnavailable                          503
+circuit breaker open (nothing sent)     UpstreamCircuitOpen + Retry-After            503
+``httpx.TimeoutException``, deadline    UpstreamTimeout                              504
+other ``httpx.RequestError`` (reset)    UpstreamProtocolError                        502
+body breaking the contract              UpstreamProtocolError                        502
+======================================  ===========================================  ======
+
+Which of these the client retries first is :mod:`adapter.export.retrying`'s business.
 """
 
 from __future__ import annotations
@@ -135,6 +139,8 @@ def error_for_transport(operation: str, exc: httpx.RequestError) -> UpstreamErro
     """
     if isinstance(exc, httpx.TimeoutException):
         return UpstreamTimeout(f"Pleo did not answer {operation} in time ({type(exc).__name__}).")
+    if isinstance(exc, httpx.ConnectError):
+        return UpstreamUnavailable(f"Pleo could not be reached for {operation} (ConnectError).")
     return UpstreamProtocolError(
         f"The connection to Pleo failed during {operation} ({type(exc).__name__})."
     )

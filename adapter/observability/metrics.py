@@ -10,18 +10,20 @@ gets a private registry, so tests and tools never share counters by accident.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
-__all__ = ["CONTENT_TYPE", "Metrics", "status_class"]
+__all__ = ["CIRCUIT_STATES", "CONTENT_TYPE", "Metrics", "status_class"]
 
 # The text format generate_latest writes (prometheus_client's CONTENT_TYPE_LATEST is 1.0.0).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 # Seconds: legacy answers and Pleo's calls both live between a millisecond and the deadline.
+# The Export API circuit breaker's states (adapter.export.breaker.BreakerState values).
+CIRCUIT_STATES = ("closed", "open", "half_open")
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
@@ -76,6 +78,30 @@ class Metrics:
             ["operation"],
             registry=self.registry,
         )
+        self._retry_budget_spent = Counter(
+            "adapter_upstream_retry_budget_exhausted_total",
+            "Retries not made because the retry budget was spent (the call failed fast).",
+            ["operation"],
+            registry=self.registry,
+        )
+        self._contract_violations = Counter(
+            "adapter_upstream_contract_violations_total",
+            "Answers from Pleo refused because they break the published contract.",
+            ["operation"],
+            registry=self.registry,
+        )
+        self._circuit_state = Gauge(
+            "adapter_upstream_circuit_state",
+            "1 for the current state of the circuit breaker on Pleo's Export API, else 0.",
+            ["state"],
+            registry=self.registry,
+        )
+        self._circuit_openings = Counter(
+            "adapter_upstream_circuit_openings_total",
+            "Times the circuit breaker on Pleo's Export API opened.",
+            registry=self.registry,
+        )
+        self.set_circuit_state("closed")
         self._jobs_claimed = Counter(
             "adapter_export_jobs_claimed_total",
             "Export jobs this process claimed with a 'started' event.",
@@ -106,6 +132,19 @@ class Metrics:
 
     def count_retry(self, operation: str) -> None:
         self._retries.labels(operation).inc()
+
+    def count_retry_budget_exhausted(self, operation: str) -> None:
+        self._retry_budget_spent.labels(operation).inc()
+
+    def count_contract_violation(self, operation: str) -> None:
+        self._contract_violations.labels(operation).inc()
+
+    def set_circuit_state(self, state: str) -> None:
+        """The breaker is now in ``state`` (one of :data:`CIRCUIT_STATES`); opening counts."""
+        for name in CIRCUIT_STATES:
+            self._circuit_state.labels(name).set(1 if name == state else 0)
+        if state == "open":
+            self._circuit_openings.inc()
 
     def count_job_claimed(self) -> None:
         self._jobs_claimed.inc()

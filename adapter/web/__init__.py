@@ -1,5 +1,6 @@
 """The HTTP surface: legacy routes, health, the legacy error body and its handlers."""
 
+from adapter.web.deadline import DeadlineMiddleware
 from adapter.web.errors import exception_handlers
 from adapter.web.health import health_routes
 from adapter.web.legacy_routes import legacy_routes
@@ -8,6 +9,7 @@ from adapter.web.paths import CollapseSlashesMiddleware
 
 __all__ = [
     "CollapseSlashesMiddleware",
+    "DeadlineMiddleware",
     "exception_handlers",
     "health_routes",
     "legacy_routes",

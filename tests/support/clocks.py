@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 
@@ -29,3 +30,26 @@ class FakeNow:
 
     def advance(self, seconds: float) -> None:
         self.value += timedelta(seconds=seconds)
+
+
+class VirtualTime:
+    """A monotonic clock, a UTC wall clock and sleeps that move both instead of waiting.
+
+    ``sleep`` is the one to hand to the code under test: each delay it is asked for is kept in
+    ``sleeps``. ``elapse`` moves time the same way for fakes (upstream latency) without being
+    counted as the code's own sleep.
+    """
+
+    def __init__(self, start: float = 1_000.0, wall: datetime | None = None) -> None:
+        self.monotonic = FakeClock(start)
+        self.utc = FakeNow(wall or datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+        self.sleeps: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await self.elapse(seconds)
+
+    async def elapse(self, seconds: float) -> None:
+        self.monotonic.advance(seconds)
+        self.utc.advance(seconds)
+        await asyncio.sleep(0)  # still a suspension point, as a real sleep is

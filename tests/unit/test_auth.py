@@ -262,6 +262,30 @@ def test_unreadable_credentials_file_is_a_configuration_error(tmp_path: Path) ->
     assert str(missing) in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe[[tenants]]\n", b'company_id = "caf\xe9"\n'],
+    ids=["utf-16-bom", "latin-1"],
+)
+def test_a_credentials_file_that_is_not_utf8_is_a_configuration_error(
+    tmp_path: Path, content: bytes
+) -> None:
+    """A credentials file that is not UTF-8 text is a one-line ConfigurationError naming it."""
+    path = tmp_path / "tenants.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigurationError, match="not UTF-8") as caught:
+        CredentialsFileAuthenticator.from_file(path)
+    assert str(path) in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_a_directory_as_credentials_file_is_a_configuration_error(tmp_path: Path) -> None:
+    """A directory given as the credentials file is a ConfigurationError naming it."""
+    with pytest.raises(ConfigurationError, match="cannot read it") as caught:
+        CredentialsFileAuthenticator.from_file(tmp_path)
+    assert str(tmp_path) in caught.value.message
+
+
 def test_hash_with_whitespace_is_not_64_hex_characters() -> None:
     """A legacy_token_sha256 of 64 characters that are not all hex digits is refused."""
     padded = " " + sha256("first")[:62] + " "

@@ -12,11 +12,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from adapter.export.health import UpstreamAnswers, export_api_readiness
 from adapter.store import MemoryStore
 from adapter.web.health import Check, Readiness, health_routes, ping_check
 from adapter.web.responses import LegacyJSONResponse
-from tests.support.clocks import FakeClock
 
 
 def _fixed(result: str) -> Check:
@@ -34,37 +32,6 @@ async def _raises() -> str:
 async def _hangs() -> str:
     await asyncio.Event().wait()
     return "ok"
-
-
-def test_the_export_api_is_unknown_before_the_first_call() -> None:
-    """With nothing sent yet there is no evidence either way; the check says so."""
-    assert export_api_readiness(UpstreamAnswers()) == "unknown"
-
-
-def test_the_export_api_fails_after_five_attempts_without_an_answer() -> None:
-    """Five attempts in a row with no answer or a 5xx, and no answer since: failing."""
-    clock = FakeClock()
-    answers = UpstreamAnswers(clock=clock)
-    answers.record(200)
-    clock.advance(42)
-    for status in (None, 503, None, 502):
-        answers.record(status)
-    assert export_api_readiness(answers) == "ok"
-    answers.record(None)
-    assert export_api_readiness(answers) == (
-        "failing: the last 5 attempts got no usable answer (last: no answer; last answer 42 s ago)"
-    )
-
-
-def test_any_answer_below_500_resets_the_failures() -> None:
-    """A 401 or 429 says Pleo is up: the export API counts as answering again."""
-    answers = UpstreamAnswers()
-    for _ in range(5):
-        answers.record(503)
-    assert export_api_readiness(answers).startswith("failing: ")
-    assert "never answered" in export_api_readiness(answers)
-    answers.record(429)
-    assert export_api_readiness(answers) == "ok"
 
 
 async def test_the_memory_store_answers_a_ping() -> None:

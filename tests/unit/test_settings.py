@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import pytest
 
 from adapter.errors import ConfigurationError
-from adapter.settings import load_settings
+from adapter.settings import Settings, load_settings
 
 
 def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> None:
@@ -141,3 +143,119 @@ def test_idle_seconds_must_stay_below_pleo_job_expiry(clean_env: pytest.MonkeyPa
     clean_env.setenv("ADAPTER_JOB_IDLE_SECONDS", "3600")
     with pytest.raises(ConfigurationError, match="ADAPTER_JOB_IDLE_SECONDS"):
         load_settings()
+
+
+# --- bounds: every duration and count has a finite, documented range ------------------------
+
+# (variable, lowest accepted, highest accepted, just below, just above).
+BOUNDS = [
+    ("ADAPTER_JOB_IDLE_SECONDS", "1", "3599", "0", "3600"),
+    ("ADAPTER_POLL_INTERVAL_SECONDS", "1", "3600", "0.999", "3600.5"),
+    ("ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS", "0", "300", "-0.1", "300.5"),
+    ("ADAPTER_STALE_READ_SECONDS", "0", "3600", "-1", "3601"),
+    ("ADAPTER_UPSTREAM_TIMEOUT_SECONDS", "0.5", "120", "0.49", "120.5"),
+    ("ADAPTER_REQUEST_DEADLINE_SECONDS", "1", "300", "0.5", "301"),
+    ("ADAPTER_UPSTREAM_RETRY_ATTEMPTS", "1", "10", "0", "11"),
+    ("ADAPTER_UPSTREAM_CIRCUIT_FAILURES", "1", "100", "0", "101"),
+    ("ADAPTER_UPSTREAM_CIRCUIT_OPEN_SECONDS", "1", "600", "0.5", "601"),
+    ("ADAPTER_SHUTDOWN_GRACE_SECONDS", "1", "120", "0.5", "121"),
+    ("ADAPTER_UPSTREAM_MAX_IN_FLIGHT", "1", "64", "0", "65"),
+    ("ADAPTER_UPSTREAM_MAX_CONNECTIONS", "1", "1000", "0", "1001"),
+    # The two page sizes also bound each other (default <= max), so the other one's default
+    # (max 100000, default 100) narrows what a test of one alone can accept.
+    ("ADAPTER_DEFAULT_PAGE_SIZE", "1", "100000", "0", "1000001"),
+    ("ADAPTER_MAX_PAGE_SIZE", "100", "1000000", "0", "1000001"),
+    ("ADAPTER_MAX_IDS_PER_PUT", "1", "10000", "0", "10001"),
+    ("ADAPTER_MAX_BODY_BYTES", "1024", "67108864", "1023", "67108865"),
+    ("ADAPTER_LEGACY_MAX_RESPONSE_BYTES", "1024", "268435456", "1023", "268435457"),
+]
+DURATIONS = [row[0] for row in BOUNDS if row[0].endswith("_SECONDS")]
+
+
+@pytest.mark.parametrize(("variable", "lowest", "highest", "below", "above"), BOUNDS)
+def test_each_bound_is_inclusive_and_enforced(
+    clean_env: pytest.MonkeyPatch,
+    variable: str,
+    lowest: str,
+    highest: str,
+    below: str,
+    above: str,
+) -> None:
+    """Both ends of a setting's range are accepted; one step beyond either end stops start-up
+    with one line naming the variable."""
+    for value in (lowest, highest):
+        clean_env.setenv(variable, value)
+        assert getattr(load_settings(), variable.removeprefix("ADAPTER_").lower()) == float(value)
+    for value in (below, above):
+        clean_env.setenv(variable, value)
+        with pytest.raises(ConfigurationError) as caught:
+            load_settings()
+        assert caught.value.message.startswith(f"invalid setting {variable}: ")
+        assert "\n" not in caught.value.message
+
+
+# Where 0 is a valid setting (discover on every request, never serve stale), 1e-9 is too.
+_ZERO_ALLOWED = {"ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS", "ADAPTER_STALE_READ_SECONDS"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        (variable, value)
+        for variable in DURATIONS
+        for value in ("inf", "-inf", "nan", "Infinity", "1e-9", "1e999")
+        if not (variable in _ZERO_ALLOWED and value == "1e-9")
+    ],
+)
+def test_no_duration_can_be_infinite_nan_or_vanishing(
+    clean_env: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """inf, nan, overflowing and vanishing values never switch a timeout or a loop off: each
+    is refused naming the variable."""
+    clean_env.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=f"^invalid setting {variable}: "):
+        load_settings()
+
+
+def test_every_duration_and_count_has_a_range() -> None:
+    """No numeric setting is left out of the bounds table above."""
+    numeric = {
+        name for name, field in Settings.model_fields.items() if field.annotation in (int, float)
+    }
+    bounded = {variable.removeprefix("ADAPTER_").lower() for variable, *_ in BOUNDS}
+    assert numeric == bounded
+
+
+def _range_of(name: str) -> tuple[float, float]:
+    """The field's inclusive (ge/gt+1, le/lt-1) bounds as declared on Settings."""
+    low = high = math.nan
+    for rule in Settings.model_fields[name].metadata:
+        for attr, shift in (("ge", 0), ("gt", 1), ("le", 0), ("lt", -1)):
+            value = getattr(rule, attr, None)
+            if value is not None:
+                if attr in ("ge", "gt"):
+                    low = value + shift
+                else:
+                    high = value + shift
+    return low, high
+
+
+def test_the_readme_states_every_range_as_declared() -> None:
+    """The README's ranges table says exactly what Settings enforces, for every variable."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    stated = {
+        variable: (float(low), float(high))
+        for variables, low, high in re.findall(
+            r"^\| (`ADAPTER_[A-Z_]+`(?: / `ADAPTER_[A-Z_]+`)?) \| ([0-9.]+) to ([0-9.]+)",
+            readme,
+            flags=re.MULTILINE,
+        )
+        for variable in re.findall(r"ADAPTER_[A-Z_]+", variables)
+    }
+    declared = {
+        f"ADAPTER_{variable.removeprefix('ADAPTER_')}": _range_of(
+            variable.removeprefix("ADAPTER_").lower()
+        )
+        for variable, *_ in BOUNDS
+    }
+    assert stated == declared

@@ -18,7 +18,8 @@ from tests.support.pleo_payloads import JOB_ID, job_json
 async def test_the_semaphore_caps_requests_in_flight(
     httpx_mock: HTTPXMock, make_client: Callable[..., ExportClient], credential: UpstreamCredential
 ) -> None:
-    """Twenty concurrent calls with max_in_flight=3 never have more than three at Pleo at once."""
+    """Twenty concurrent calls for different jobs with max_in_flight=3 never have more than
+    three at Pleo at once."""
     in_flight = 0
     peak = 0
 
@@ -28,12 +29,13 @@ async def test_the_semaphore_caps_requests_in_flight(
         peak = max(peak, in_flight)
         await asyncio.sleep(0.01)
         in_flight -= 1
-        return httpx.Response(200, json={"data": job_json()})
+        return httpx.Response(200, json={"data": job_json(request.url.path.rsplit("/", 1)[1])})
 
     httpx_mock.add_callback(slow_pleo, is_reusable=True)
     client = make_client(max_in_flight=3)
 
-    jobs = await asyncio.gather(*(client.get_job(credential, JOB_ID) for _ in range(20)))
+    job_ids = [f"{JOB_ID[:-2]}{n:02d}" for n in range(20)]
+    jobs = await asyncio.gather(*(client.get_job(credential, job_id) for job_id in job_ids))
 
     assert len(jobs) == 20
     assert peak == 3

@@ -125,20 +125,20 @@ async def test_an_error_body_that_is_not_exception_info_leaves_the_type_empty(
     [
         (httpx.ReadTimeout("read timed out"), UpstreamTimeout),
         (httpx.ConnectTimeout("connect timed out"), UpstreamTimeout),
-        (httpx.ConnectError("connection refused"), UpstreamProtocolError),
+        (httpx.ConnectError("connection refused"), UpstreamUnavailable),
         (httpx.RemoteProtocolError("peer closed connection"), UpstreamProtocolError),
         (httpx.ReadError("connection reset"), UpstreamProtocolError),
         (httpx.DecodingError("bad gzip"), UpstreamProtocolError),
     ],
 )
-async def test_transport_failures_map_to_timeout_or_protocol_error(
+async def test_transport_failures_map_to_timeout_unavailable_or_protocol_error(
     httpx_mock: HTTPXMock,
     make_client: Callable[..., ExportClient],
     credential: UpstreamCredential,
     exception: httpx.RequestError,
     raised: type[UpstreamError],
 ) -> None:
-    """Timeouts are 504 UpstreamTimeout; every other transport failure is a 502."""
+    """Timeouts are 504, a refused connection is 503, every other transport failure is 502."""
     httpx_mock.add_exception(exception)
 
     with pytest.raises(raised) as caught:
@@ -225,7 +225,7 @@ async def test_a_get_is_retried_after_503_then_succeeds(
 
     assert job.id == JOB_ID
     assert len(sleeps) == 1
-    assert 0.0 <= sleeps[0] <= 0.2
+    assert 0.0 <= sleeps[0] <= 0.25
     assert client.metrics_snapshot().retries == {"get_job": 1}
 
 
@@ -259,8 +259,8 @@ async def test_an_item_put_is_retried_with_the_same_body(
     assert len(httpx_mock.get_requests()) == 3
     assert len(bodies) == 1
     assert len(sleeps) == 2
-    assert 0.0 <= sleeps[0] <= 0.2
-    assert 0.0 <= sleeps[1] <= 0.4
+    assert 0.0 <= sleeps[0] <= 0.25
+    assert 0.0 <= sleeps[1] <= 0.5
 
 
 async def test_retries_are_bounded(
@@ -288,8 +288,9 @@ async def test_backoff_is_capped(
     for _ in range(6):
         httpx_mock.add_response(status_code=502)
 
+    client = make_client(retries=5, backoff_base=1.0, backoff_cap=1.5, circuit_failures=10)
     with pytest.raises(UpstreamUnavailable):
-        await make_client(retries=5, backoff_base=1.0, backoff_cap=1.5).get_job(credential, JOB_ID)
+        await client.get_job(credential, JOB_ID)
 
     assert len(sleeps) == 5
     assert all(0.0 <= delay <= 1.5 for delay in sleeps)
@@ -321,7 +322,7 @@ async def test_a_long_retry_after_is_raised_not_slept(
     assert caught.value.upstream_status == 429
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 500, 501])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 501, 505])
 async def test_answers_that_a_retry_would_not_fix_are_not_retried(
     httpx_mock: HTTPXMock,
     client: ExportClient,
@@ -329,7 +330,7 @@ async def test_answers_that_a_retry_would_not_fix_are_not_retried(
     sleeps: list[float],
     status: int,
 ) -> None:
-    """Only 429, 502, 503 and 504 are retried; everything else fails on the first answer."""
+    """Only 429, 500, 502, 503 and 504 are retried; everything else fails on the first answer."""
     httpx_mock.add_response(status_code=status)
 
     with pytest.raises(UpstreamError):

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from adapter.cli.serve import GRACEFUL_SHUTDOWN_SECONDS
 from adapter.settings import Settings
 from tests.support.ops_files import load_compose, parse_command, seconds, served_paths, urls_in
 
@@ -100,4 +99,7 @@ def test_healthchecks_probe_a_served_route_with_bounded_timings(name: str) -> No
 
 def test_the_proxy_is_given_longer_to_stop_than_it_takes() -> None:
     """stop_grace_period exceeds serve's graceful shutdown, so requests finish before SIGKILL."""
-    assert seconds(SERVICES["proxy"]["stop_grace_period"]) > GRACEFUL_SHUTDOWN_SECONDS
+    assert (
+        seconds(SERVICES["proxy"]["stop_grace_period"])
+        > Settings.model_fields["shutdown_grace_seconds"].default
+    )
