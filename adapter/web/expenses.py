@@ -47,8 +47,16 @@ async def list_expenses(request: Request) -> LegacyJSONResponse:
         "totalCount": page.total_count,
         "nextPageOffset": page.next_page_offset,
     }
+    headers = None
+    if page.stale_seconds is not None:
+        # Pleo could not be read; this is the last good view (RFC 7234 warn-code 110).
+        headers = {
+            "Warning": '110 - "Response is Stale"',
+            "X-Adapter-Stale-Seconds": str(int(page.stale_seconds)),
+        }
     return LegacyJSONResponse(
-        {"expenses": json_array(page.expenses), "metadata": {"pageInfo": page_info}}
+        {"expenses": json_array(page.expenses), "metadata": {"pageInfo": page_info}},
+        headers=headers,
     )
 
 
