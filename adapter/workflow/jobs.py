@@ -118,6 +118,10 @@ class JobWorkflow:
     def cache(self) -> ViewCache:
         return self._cache
 
+    def background_companies(self) -> list[tuple[str, Tenant]]:
+        """The companies scheduled work covers, with the credential it uses for each."""
+        return self._directory.background()
+
     # --- what the legacy routes call -------------------------------------------------------
 
     async def list_expenses(self, tenant: Tenant, query: ExpenseQuery) -> ExpensePage:
