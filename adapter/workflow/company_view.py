@@ -85,7 +85,7 @@ class CompanyViews:
         view = self._cache.get(company_id) if company_id is not None else None
         if (
             view is not None
-            and self._clock() - view.refreshed_at <= max_age
+            and self._clock() - view.refreshed_at < max_age
             and not (view.job is not None and view.job.control_suspect)
         ):
             return view
