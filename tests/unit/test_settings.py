@@ -18,7 +18,8 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
     assert settings.auth_mode == "passthrough"
     assert settings.credentials_file is None
     assert settings.store_url == "memory://"
-    assert settings.job_idle_seconds == 900
+    assert settings.job_idle_seconds == 2700
+    assert settings.stale_read_seconds == 300
     assert settings.idle_policy == "fail"
     assert settings.default_page_size <= settings.max_page_size
 
@@ -35,6 +36,12 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
         ("ADAPTER_JOB_IDLE_SECONDS", "3599", 3599),
         ("ADAPTER_IDLE_POLICY", "wait", "wait"),
         ("ADAPTER_MAX_PAGE_SIZE", "5000", 5000),
+        ("ADAPTER_STALE_READ_SECONDS", "0", 0),
+        ("ADAPTER_CACHE_MAX_BYTES", "1048576", 1048576),
+        ("ADAPTER_MAX_PASSTHROUGH_TENANTS", "5", 5),
+        ("ADAPTER_MAINTENANCE_CONCURRENCY", "64", 64),
+        ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "600", 600),
+        ("ADAPTER_CLOSE_RETRY_SECONDS", "1", 1),
     ],
 )
 def test_valid_variable_is_read(
@@ -75,6 +82,14 @@ def test_valid_variable_is_read(
         ("ADAPTER_MAX_IDS_PER_PUT", "0"),
         ("ADAPTER_MAX_BODY_BYTES", "100"),
         ("ADAPTER_LOG_LEVEL", "TRACE"),
+        ("ADAPTER_STALE_READ_SECONDS", "-1"),
+        ("ADAPTER_STALE_READ_SECONDS", "3601"),
+        ("ADAPTER_CACHE_MAX_BYTES", "1000"),
+        ("ADAPTER_MAX_PASSTHROUGH_TENANTS", "0"),
+        ("ADAPTER_MAINTENANCE_CONCURRENCY", "65"),
+        ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "0"),
+        ("ADAPTER_CLOSE_RETRY_SECONDS", "301"),
+        ("ADAPTER_POLL_INTERVAL_SECONDS", "3601"),
         ("ADAPTER_CREDENTIALS_FILE", "/nonexistent/tenants.toml"),
         ("ADAPTER_MAPPINGS_DIR", "/nonexistent/mappings"),
     ],
