@@ -21,7 +21,7 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -246,6 +246,17 @@ class ExportClient:
             "list_export_items", credential, "/v3/export-items", params, _EXPORT_ITEM_PAGE
         )
 
+    async def iter_export_items(
+        self, credential: UpstreamCredential, job_id: str
+    ) -> AsyncIterator[list[ExportItemV3]]:
+        """``GET /v3/export-items?job_id=…`` one page at a time, so a caller can translate and
+        drop each page before the next arrives (a full item costs kilobytes as a model)."""
+        params = [("job_id", _identifier(job_id))]
+        async for page in self._pages(
+            "list_export_items", credential, "/v3/export-items", params, _EXPORT_ITEM_PAGE
+        ):
+            yield page
+
     async def update_job_items(
         self,
         credential: UpstreamCredential,
@@ -326,8 +337,21 @@ class ExportClient:
         params: list[tuple[str, str]],
         adapter: TypeAdapter[CursorPage[T]],
     ) -> list[T]:
-        """Every page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded."""
+        """Every page of a list, joined."""
         results: list[T] = []
+        async for page in self._pages(operation, credential, path, params, adapter):
+            results.extend(page)
+        return results
+
+    async def _pages(
+        self,
+        operation: str,
+        credential: UpstreamCredential,
+        path: str,
+        params: list[tuple[str, str]],
+        adapter: TypeAdapter[CursorPage[T]],
+    ) -> AsyncIterator[list[T]]:
+        """Each page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded."""
         seen: set[str] = set()
         after: str | None = None
         for _ in range(self._max_pages):
@@ -338,9 +362,9 @@ class ExportClient:
                 operation, credential, "GET", path, params=query, idempotent=True
             )
             page = _parse(operation, adapter, content)
-            results.extend(page.data)
+            yield page.data
             if not page.pagination.has_next_page:
-                return results
+                return
             after = page.pagination.end_cursor
             if not after:
                 msg = f"Pleo's answer to {operation} has a next page but no cursor."

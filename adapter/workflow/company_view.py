@@ -151,18 +151,10 @@ class CompanyViews:
 
     async def _load(self, tenant: Tenant, company_id: str, job: ExportJobV3) -> JobRecord:
         """Read a job's control and data layers and hold them in one record."""
-        items, data = await asyncio.gather(
+        items, encoded = await asyncio.gather(
             self._client.list_job_items(tenant.credential, job.id),
-            self._client.list_export_items(tenant.credential, job.id),
+            self._encoded_data(tenant, job.id),
         )
-        encoded: dict[str, EncodedExpense] = {}
-        for item in data:
-            try:
-                encoded[item.accounting_entry_id] = self._encoder.encode(item)
-            except MappingError as exc:
-                # Never offered to the legacy client; the idle policy fails it with a reason.
-                logger.warning("an export item of job %s cannot be mapped: %s", job.id, exc)
-        del data
         rows = [
             (
                 item.accounting_entry_id,
@@ -179,6 +171,19 @@ class CompanyViews:
             items=rows,
             codes=self._codes,
         )
+
+    async def _encoded_data(self, tenant: Tenant, job_id: str) -> dict[str, EncodedExpense]:
+        """The data layer, translated page by page: only one page of models is alive at a
+        time, which keeps both the peak memory and the garbage collector's work per item flat."""
+        encoded: dict[str, EncodedExpense] = {}
+        async for page in self._client.iter_export_items(tenant.credential, job_id):
+            for item in page:
+                try:
+                    encoded[item.accounting_entry_id] = self._encoder.encode(item)
+                except MappingError as exc:
+                    # Never offered to the legacy client; the idle policy fails it with a reason.
+                    logger.warning("an export item of job %s cannot be mapped: %s", job_id, exc)
+        return encoded
 
     async def _last_activity(self, company_id: str, job: ExportJobV3) -> datetime:
         pleo = job.last_updated_at or job.started_at or job.created_at

@@ -41,9 +41,10 @@ _SETTLED = _TERMINAL | {ABSENT_CODE}
 FINISHED_JOB_STATUSES = frozenset(
     {ExportJobStatus.COMPLETED, ExportJobStatus.COMPLETED_WITH_ERRORS, ExportJobStatus.FAILED}
 )
-# Fixed cost per item of the control layer beyond its id string, measured with tracemalloc in
-# benchmarks/bench_workflow_memory.py (position-map slot and int, list slots, index counters).
-_CONTROL_BYTES_PER_ITEM = 120
+# Cost per item of the control layer beyond its id string: benchmarks/bench_workflow_memory.py
+# measures about 300 B per item in all with tracemalloc (178 B of it the structures themselves,
+# id string included).
+_CONTROL_BYTES_PER_ITEM = 220
 
 
 class ItemCodes:
