@@ -1,14 +1,14 @@
 """``create_app(settings)``: the proxy as a Starlette application.
 
 The lifespan owns every resource (the one ``httpx.AsyncClient``, the store, the workflow
-and its background task) and closes them on the way out; nothing lives in module globals.
+and its background task, the Prometheus series) and closes them on the way out; nothing
+lives in module globals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from typing import TypedDict
 
@@ -18,36 +18,50 @@ from starlette.middleware import Middleware
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
 from adapter.export.client import ExportClient, build_http_client
+from adapter.export.health import export_api_readiness
 from adapter.mapping import load_mapping_table
+from adapter.observability.access_log import AccessLogMiddleware
+from adapter.observability.metrics import Metrics
 from adapter.observability.request_id import RequestIdMiddleware
+from adapter.passthrough import LegacyApiClient, build_legacy_http_client
 from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
-from adapter.web import exception_handlers, expense_routes, health_routes
+from adapter.web import (
+    CollapseSlashesMiddleware,
+    exception_handlers,
+    health_routes,
+    legacy_routes,
+    openapi_routes,
+)
+from adapter.web.health import Readiness, ping_check
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
 __all__ = ["create_app"]
-
-logger = logging.getLogger("adapter")
 
 
 class State(TypedDict):
     settings: Settings
     authenticator: Authenticator
     workflow: JobWorkflow
-    readiness: dict[str, bool]
+    legacy_api: LegacyApiClient | None
+    readiness: Readiness
+    metrics: Metrics
 
 
 def _authenticator(settings: Settings) -> Authenticator:
-    if settings.auth_mode == "credentials":
+    if settings.resolved_auth_mode == "credentials":
         assert settings.credentials_file is not None  # noqa: S101 - enforced by Settings
         return CredentialsFileAuthenticator.from_file(settings.credentials_file)
     return PassthroughAuthenticator()
 
 
 def create_app(
-    settings: Settings | None = None, *, export_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    *,
+    export_transport: httpx.AsyncBaseTransport | None = None,
+    legacy_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """Build the proxy; ``export_transport`` lets tests and the demo route Pleo in-process."""
+    """Build the proxy; the transports let tests and the demo route Pleo in-process."""
     settings = settings or load_settings()
     # Fail at construction, not on the first request: a bad table or file must stop start-up.
     table = load_mapping_table(settings.mappings_dir)
@@ -60,13 +74,35 @@ def create_app(
             max_connections=settings.upstream_max_connections,
             transport=export_transport,
         )
+        metrics = Metrics()
+        # The legacy API has its own pool: its answers are slow or gone independently of v3's.
+        legacy_http: httpx.AsyncClient | None = None
+        legacy_api: LegacyApiClient | None = None
+        if settings.legacy_api_url is not None:
+            legacy_http = build_legacy_http_client(
+                timeout_seconds=settings.upstream_timeout_seconds,
+                max_connections=settings.upstream_max_connections,
+                transport=legacy_transport,
+            )
+            legacy_api = LegacyApiClient(
+                legacy_http,
+                origin=settings.legacy_api_url,
+                max_response_bytes=settings.legacy_max_response_bytes,
+                metrics=metrics,
+            )
         store = MemoryStore()
+        client = ExportClient(
+            http,
+            base_url=settings.export_api_url,
+            max_in_flight=settings.upstream_max_in_flight,
+            metrics=metrics,
+        )
+
+        async def export_api() -> str:
+            return export_api_readiness(client.answers)
+
         workflow = JobWorkflow(
-            client=ExportClient(
-                http,
-                base_url=settings.export_api_url,
-                max_in_flight=settings.upstream_max_in_flight,
-            ),
+            client=client,
             store=store,
             table=table,
             settings=WorkflowSettings(
@@ -81,6 +117,7 @@ def create_app(
                 maintenance_deadline_seconds=settings.maintenance_deadline_seconds,
                 close_retry_seconds=settings.close_retry_seconds,
             ),
+            metrics=metrics,
         )
         if isinstance(authenticator, CredentialsFileAuthenticator):
             # Known up front: poll for their jobs before their integrations first call.
@@ -90,24 +127,34 @@ def create_app(
         app.state.workflow = workflow
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(stop))
-        readiness = {"ready": True}
+        readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
         try:
             yield {
                 "settings": settings,
                 "authenticator": authenticator,
                 "workflow": workflow,
+                "legacy_api": legacy_api,
                 "readiness": readiness,
+                "metrics": metrics,
             }
         finally:
-            readiness["ready"] = False
+            readiness.stopping = True
             stop.set()
             await background
             await http.aclose()
+            if legacy_http is not None:
+                await legacy_http.aclose()
             await store.aclose()
 
     return Starlette(
-        routes=[*health_routes(), *expense_routes()],
-        middleware=[Middleware(RequestIdMiddleware)],
+        routes=[*health_routes(), *openapi_routes(), *legacy_routes()],
+        # Outermost first: the request id is bound before the access line is written, and
+        # paths are normalised before routing.
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(AccessLogMiddleware),
+            Middleware(CollapseSlashesMiddleware),
+        ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

@@ -6,8 +6,8 @@ tasks share ``--requests`` calls of ``get_job`` through one ``ExportClient`` (po
 connections, so the semaphore is the only limit); the table gives req/s and per-call latency.
 A second pass with ``--rtt-ms`` shows the cap's cost when Pleo is far away.
 
-    python benchmarks/bench_export_client.py                      # defaults below
-    python benchmarks/bench_export_client.py --caps 2 4 8 --requests 1000 --rtt-ms 0
+    python -m benchmarks.bench_export_client                      # defaults below
+    python -m benchmarks.bench_export_client --caps 2 4 8 --requests 1000 --rtt-ms 0
 
 Bounded: a fixed number of requests per cap, a time limit per run, loopback only.
 """

@@ -1,15 +1,18 @@
 """Micro benchmark of the mapping: 10,000 varied Export Items -> legacy Expenses, one core.
 
-Run: ``python benchmarks/bench_mapping.py`` (see benchmarks/README.md for what is measured).
+Run: ``python -m benchmarks.bench_mapping`` (``--items N``, ``--runs R``, ``--json`` for the
+harness); see benchmarks/README.md for what is measured.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -81,20 +84,23 @@ def make_item(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-def _time(fn: Callable[[], object]) -> list[float]:
-    runs = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
+def _time(fn: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (this process) seconds of each of ``runs`` calls."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
         fn()
-        runs.append(time.perf_counter() - start)
-    return runs
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return walls, cpus
 
 
-def main() -> int:
+def measure(n_items: int = N_ITEMS, runs: int = RUNS) -> dict[str, float]:
+    """Median wall and CPU microseconds per item of each step, keyed ``<step>_us``/``_cpu_us``."""
     rng = random.Random(20260101)
-    raw = [make_item(rng, n) for n in range(N_ITEMS)]
+    raw = [make_item(rng, n) for n in range(n_items)]
     payloads = [orjson.dumps(item) for item in raw]
-    statuses = [ITEM_STATUSES[n % len(ITEM_STATUSES)] for n in range(N_ITEMS)]
+    statuses = [ITEM_STATUSES[n % len(ITEM_STATUSES)] for n in range(n_items)]
     items = [ExportItemV3.model_validate_json(p) for p in payloads]
     table = load_mapping_table()
     pairs = list(zip(items, statuses, strict=True))
@@ -111,14 +117,37 @@ def main() -> int:
         for payload, status in zip(payloads, statuses, strict=True):
             to_expense(table, ExportItemV3.model_validate_json(payload), status)
 
-    print(f"python {sys.version.split()[0]}, {N_ITEMS} items, median of {RUNS} runs, one core")
-    for label, fn in (
-        ("to_expense (validated Expense out)", map_all),
-        ("ExportItemV3.model_validate_json", validate_all),
-        ("JSON bytes -> validated Expense", both),
-    ):
-        per_item = statistics.median(_time(fn)) / N_ITEMS * 1e6
-        print(f"  {label:<38} {per_item:6.2f} us/item")
+    figures: dict[str, float] = {"items": n_items, "runs": runs}
+    steps = (("to_expense", map_all), ("validate", validate_all), ("both", both))
+    for key, fn in steps:
+        walls, cpus = _time(fn, runs)
+        figures[f"{key}_us"] = statistics.median(walls) / n_items * 1e6
+        figures[f"{key}_cpu_us"] = statistics.median(cpus) / n_items * 1e6
+    return figures
+
+
+LABELS = {
+    "to_expense": "to_expense (validated Expense out)",
+    "validate": "ExportItemV3.model_validate_json",
+    "both": "JSON bytes -> validated Expense",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--items", type=int, default=N_ITEMS)
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    args = parser.parse_args(argv)
+    figures = measure(args.items, args.runs)
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    print(
+        f"python {sys.version.split()[0]}, {args.items} items, median of {args.runs} runs, one core"
+    )
+    for key, label in LABELS.items():
+        print(f"  {label:<38} {figures[key + '_us']:6.2f} us/item")
     return 0
 
 

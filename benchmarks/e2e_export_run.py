@@ -1,6 +1,6 @@
 """End-to-end benchmark: one 2,500-item export job through the real proxy and sandbox processes.
 
-Run from the repository root: ``python benchmarks/e2e_export_run.py`` (options: ``--items N``,
+Run from the repository root: ``python -m benchmarks.e2e_export_run`` (options: ``--items N``,
 ``--rtt-ms R`` repeatable; default one run at 0 ms and one at 20 ms of added round trip per
 Export API call). For each run it starts ``python -m adapter sandbox`` (one company, no seeded
 jobs) and ``python -m adapter serve`` on free loopback ports, queues N entries in one job, and
@@ -18,19 +18,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-# The process helpers live with the e2e tests; make them importable when run as a script.
-_ROOT = Path(__file__).resolve().parent.parent
-if str(_ROOT) not in sys.path:
-    sys.path.insert(0, str(_ROOT))
-
-from tests.support.bulk import (  # noqa: E402
-    PLEO_ITEM_UPDATE_LIMIT,
-    PROXY_PAGE_LIMIT,
-    BulkRun,
-    run_bulk,
-)
-from tests.support.checks import assert_job_exported_once  # noqa: E402
-from tests.support.processes import export_stack  # noqa: E402
+# ``benchmarks`` is a package run with ``python -m`` from the repository root, so the shared
+# process helpers in ``tests.support`` import as they are.
+from tests.support.bulk import PLEO_ITEM_UPDATE_LIMIT, PROXY_PAGE_LIMIT, BulkRun, run_bulk
+from tests.support.checks import assert_job_exported_once
+from tests.support.processes import export_stack
 
 
 def run_once(items: int, rtt_ms: float) -> BulkRun:

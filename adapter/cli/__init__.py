@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from adapter.cli import demo, mappings, sandbox, serve
+from adapter.cli import compare, demo, mappings, sandbox, serve
 
 __all__ = ["build_parser", "main"]
 
@@ -18,11 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pleo-export-adapter",
         description=(
             "Serve Pleo's legacy /v1/expenses interface on top of the Export API v3, "
-            "or run the embedded Pleo sandbox."
+            "run the embedded Pleo sandbox, or compare the legacy API with the translation."
         ),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (serve, sandbox, demo, mappings):
+    for command in (serve, sandbox, demo, mappings, compare):
         command.add_parser(subparsers)
     return parser
 

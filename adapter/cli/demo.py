@@ -56,7 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging("WARNING")
+    # The proxy's request and audit lines are part of the show; the sandbox stays quiet.
+    configure_logging("INFO")
     with tempfile.TemporaryDirectory(prefix="pleo-demo-") as workdir:
         try:
             return asyncio.run(_demo(args, Path(workdir)))
@@ -79,6 +80,7 @@ async def _demo(args: argparse.Namespace, workdir: Path) -> int:
             host=_HOST,
             port=args.sandbox_port,
             log_config=None,
+            access_log=False,
             lifespan="off",
         )
     )

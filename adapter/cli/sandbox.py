@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
+from collections.abc import Mapping
 
 import uvicorn
 
+from adapter.sandbox.admin_auth import admin_token_for
 from adapter.sandbox.app import create_sandbox_app
 from adapter.sandbox.config import SandboxConfig
 
@@ -18,14 +21,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register the ``sandbox`` subcommand."""
     parser = subparsers.add_parser(
         "sandbox",
-        help="serve a fake Pleo (Export API v3 + legacy /v1/expenses) over a seeded dataset",
+        help="serve a fake Pleo (Export API v3 + the legacy /v1 API) over a seeded dataset",
         description=(
             "Serve an in-process fake of Pleo: the Export API v3 as published, the legacy "
-            "Expenses API over the same data, and admin endpoints under /sandbox/."
+            "API (/v1) over the same data, and admin endpoints under /sandbox/."
         ),
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+        "--host",
+        default="127.0.0.1",
+        help=(
+            "interface to bind (default: %(default)s); a non-loopback address needs "
+            "ADAPTER_SANDBOX_ADMIN_TOKEN, which /sandbox/ routes then require as a Bearer token"
+        ),
     )
     parser.add_argument("--port", type=int, default=8081, help="TCP port (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="dataset seed (default: %(default)s)")
@@ -52,10 +60,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted; print one ``sandbox ready on ...`` line once listening."""
+def run(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> int:
+    """Serve until interrupted; print one ``sandbox ready on ...`` line once listening.
+
+    A non-loopback ``--host`` needs ``ADAPTER_SANDBOX_ADMIN_TOKEN`` (exit 2 without it).
+    """
     try:
         config = SandboxConfig(
+            admin_token=admin_token_for(args.host, environ),
             seed=args.seed,
             companies=args.companies,
             jobs_per_company=args.jobs,

@@ -12,7 +12,11 @@ from adapter.errors import ConfigurationError
 from adapter.observability.logging import configure_logging
 from adapter.settings import load_settings
 
-__all__ = ["add_parser", "run"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "add_parser", "run"]
+
+# In-flight requests get this long after SIGTERM; orchestrators must wait longer before
+# SIGKILL (docker-compose.yml's stop_grace_period, checked by tests/unit/ops).
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,23 +32,39 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--port", type=int, default=8080, help="port to bind (default: %(default)s)"
     )
+    parser.add_argument(
+        "--ssl-certfile",
+        default=None,
+        metavar="PATH",
+        help="serve HTTPS with this PEM certificate (chain); to stand in for openapi.pleo.io, "
+        "see the README's 'Standing in for openapi.pleo.io'",
+    )
+    parser.add_argument(
+        "--ssl-keyfile", default=None, metavar="PATH", help="the certificate's PEM private key"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        print("pleo-export-adapter: give --ssl-certfile and --ssl-keyfile both", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
+        configure_logging(settings.log_level, log_format=settings.log_format)
         app = create_app(settings)
     except ConfigurationError as exc:
         print(f"pleo-export-adapter: {exc.message}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
+        # Logging is configured above; uvicorn's own access log would duplicate the proxy's.
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
     )
     return 0

@@ -40,6 +40,7 @@ from adapter.export.errors import (
     error_for_transport,
     parse_retry_after,
 )
+from adapter.export.health import UpstreamAnswers
 from adapter.export.models import (
     CreateExportJobEvent,
     CursorPage,
@@ -54,6 +55,7 @@ from adapter.export.models import (
     ItemUpdateOutcome,
     UpdateExportJobItemV3,
 )
+from adapter.observability.metrics import Metrics
 from adapter.tenancy import UpstreamCredential
 
 __all__ = [
@@ -137,6 +139,8 @@ class ExportClient:
         max_pages: pages followed per list before the answer is called endless.
         max_response_bytes: a bigger body is refused (OWASP API10).
         sleep: awaited between attempts; tests pass a recorder.
+        metrics: the app's Prometheus series (default: a private set).
+        answers: the record of Pleo's last answers behind ``/readyz`` (default: a new one).
     """
 
     def __init__(
@@ -152,6 +156,8 @@ class ExportClient:
         max_pages: int = 1000,
         max_response_bytes: int = 32 * 1024 * 1024,
         sleep: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
+        answers: UpstreamAnswers | None = None,
     ) -> None:
         if max_in_flight < 1 or page_limit < 1 or max_pages < 1 or max_response_bytes < 1:
             msg = "max_in_flight, page_limit, max_pages and max_response_bytes must be positive"
@@ -181,6 +187,8 @@ class ExportClient:
         self._max_pages = max_pages
         self._max_response_bytes = max_response_bytes
         self._sleep = sleep
+        self._metrics = metrics if metrics is not None else Metrics()
+        self.answers = answers if answers is not None else UpstreamAnswers()
         self._rng = random.Random()  # noqa: S311 -- backoff jitter, not a secret
         self._requests: Counter[tuple[str, str]] = Counter()
         self._retry_counts: Counter[str] = Counter()
@@ -427,6 +435,7 @@ class ExportClient:
                     raise error  # Pleo asks for longer than a caller should wait here
             attempt += 1
             self._retry_counts[operation] += 1
+            self._metrics.count_retry(operation)
             _log.debug("retrying %s in %.3f s (attempt %d): %s", operation, delay, attempt, error)
             await self._sleep(delay)
 
@@ -441,8 +450,10 @@ class ExportClient:
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
             started = time.perf_counter()
             outcome = "error"
+            status: int | None = None
             try:
                 response = await self._http.send(request, stream=True, follow_redirects=False)
+                status = response.status_code
                 try:
                     content = await self._read(operation, response)
                 finally:
@@ -453,8 +464,11 @@ class ExportClient:
                 raise
             finally:
                 self._in_flight -= 1
-                elapsed_ms = (time.perf_counter() - started) * 1000
+                elapsed = time.perf_counter() - started
+                elapsed_ms = elapsed * 1000
                 self._requests[(operation, _outcome_class(outcome))] += 1
+                self._metrics.observe_upstream(operation, status, elapsed)
+                self.answers.record(status)
                 _log.debug("%s %s -> %s in %.1f ms", operation, request.method, outcome, elapsed_ms)
         return response, content
 

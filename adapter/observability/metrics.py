@@ -11,14 +11,15 @@ gets a private registry, so tests and tools never share counters by accident.
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.exposition import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 __all__ = ["CONTENT_TYPE", "Metrics", "status_class"]
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# The text format generate_latest writes (prometheus_client's CONTENT_TYPE_LATEST is 1.0.0).
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 # Seconds: legacy answers and Pleo's calls both live between a millisecond and the deadline.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)

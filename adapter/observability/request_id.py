@@ -1,7 +1,9 @@
 """A pure ASGI middleware that gives every request an id and echoes it as ``X-Request-Id``.
 
 A client-supplied id is kept only if it is short and plain, so nothing a caller sends can
-inject into logs or headers; otherwise a fresh one is made.
+inject into logs or headers; otherwise a fresh one is made. The id is bound to the log context
+(:func:`adapter.observability.context.request_context`) while the request runs, so every line
+of the request carries it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapter.observability.context import request_context
 
 __all__ = ["REQUEST_ID_HEADER", "RequestIdMiddleware", "request_id_of"]
 
@@ -45,4 +49,5 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        with request_context(request_id):
+            await self.app(scope, receive, send_with_id)

@@ -1,4 +1,7 @@
-"""Admin endpoints under ``/sandbox/`` for tests and demos (no auth; bind loopback).
+"""Admin endpoints under ``/sandbox/`` for tests and demos.
+
+Open on loopback; with ``SandboxConfig.admin_token`` set, all but ``/sandbox/healthz`` need
+``Authorization: Bearer <token>`` (:mod:`adapter.sandbox.admin_auth`).
 
 - ``GET /sandbox/healthz`` -> ``{"status": "ok"}``
 - ``GET /sandbox/companies`` -> ``[{"companyId", "name", "walletCurrencies", "apiKey",
@@ -16,6 +19,11 @@
 - ``POST /sandbox/clock`` ``{"advanceSeconds": S}`` / ``GET /sandbox/clock`` ->
   ``{"now", "offsetSeconds"}`` (the POST also runs expiry)
 - ``GET /sandbox/jobs/{jobId}`` -> ``{"job": ExportJobV3, "items": [ExportJobItemV3...]}``
+- ``POST /sandbox/legacy/disagreements`` ``{"field": "amountSettled.value", "expenseIds": [...],
+  "value": <json>}`` -> 201 ``{"disagreements": [...]}``: the legacy API then shows ``value`` at
+  that field of those expenses (404 ``EXPENSE_NOT_FOUND`` for an unknown id, 400 for a path that
+  does not reach a field of every one); ``GET`` lists the rules, ``DELETE`` removes them all
+  (:mod:`adapter.sandbox.legacy_disagreements`)
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from starlette.routing import Route
 from adapter.sandbox.clock import format_timestamp
 from adapter.sandbox.errors import ApiError, bad_request
 from adapter.sandbox.http import json_response, read_json
+from adapter.sandbox.legacy_disagreements import Disagreement
 from adapter.sandbox.runtime import SandboxRuntime
 from adapter.sandbox.traffic import FaultRule
 
@@ -159,6 +168,30 @@ class _AdminApi:
     async def get_clock(self, request: Request) -> Response:
         return self._clock()
 
+    def _disagreements(self, status: int = 200) -> Response:
+        rules = self.runtime.legacy.disagreements.rules
+        return json_response({"disagreements": [rule.to_json() for rule in rules]}, status=status)
+
+    async def add_disagreement(self, request: Request) -> Response:
+        rule = Disagreement.from_json(await read_json(request))
+        state, view = self.runtime.state, self.runtime.legacy
+        for expense_id in sorted(rule.expense_ids):
+            entry = state.entries.get(expense_id)
+            if entry is None:
+                raise ApiError(404, "EXPENSE_NOT_FOUND", f"No expense {expense_id}.")
+            if not rule.reaches(view.expense(entry, state.legacy_status(entry), view.reads)):
+                msg = f"'{rule.field}' is not a field of expense {expense_id}."
+                raise bad_request(msg)
+        view.disagreements.add(rule)
+        return self._disagreements(201)
+
+    async def list_disagreements(self, request: Request) -> Response:
+        return self._disagreements()
+
+    async def clear_disagreements(self, request: Request) -> Response:
+        self.runtime.legacy.disagreements.clear()
+        return self._disagreements()
+
     async def job(self, request: Request) -> Response:
         state = self.runtime.state
         job = state.jobs.get(str(request.path_params["job_id"]))
@@ -191,4 +224,7 @@ def admin_routes(runtime: SandboxRuntime) -> list[Route]:
         Route("/sandbox/clock", api.advance_clock, methods=["POST"]),
         Route("/sandbox/clock", api.get_clock, methods=["GET"]),
         Route("/sandbox/jobs/{job_id}", api.job, methods=["GET"]),
+        Route("/sandbox/legacy/disagreements", api.add_disagreement, methods=["POST"]),
+        Route("/sandbox/legacy/disagreements", api.list_disagreements, methods=["GET"]),
+        Route("/sandbox/legacy/disagreements", api.clear_disagreements, methods=["DELETE"]),
     ]

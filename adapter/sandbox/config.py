@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = ["SandboxConfig"]
@@ -22,6 +22,9 @@ class SandboxConfig:
         start_time: the sandbox clock's start; ``None`` means the wall clock at start-up.
         clock_follows_real_time: when false the clock only moves through ``POST /sandbox/clock``.
         expiry_seconds: how long a running job lives after its last update (Pleo: one hour).
+        admin_token: when set, ``/sandbox/*`` (except ``/sandbox/healthz``) needs
+            ``Authorization: Bearer <admin_token>``; ``None`` leaves the admin routes open
+            (see :mod:`adapter.sandbox.admin_auth`).
     """
 
     seed: int = 1
@@ -33,6 +36,7 @@ class SandboxConfig:
     start_time: datetime | None = None
     clock_follows_real_time: bool = True
     expiry_seconds: int = 3600
+    admin_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.companies < 1:
@@ -43,4 +47,7 @@ class SandboxConfig:
             raise ValueError(msg)
         if self.rtt_ms < 0:
             msg = "rtt_ms must not be negative"
+            raise ValueError(msg)
+        if self.admin_token is not None and not self.admin_token.strip():
+            msg = "admin_token must not be blank"
             raise ValueError(msg)

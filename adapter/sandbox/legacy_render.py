@@ -1,45 +1,65 @@
-"""The legacy ``Expense`` (pleo-api.md §4.3) rendered from the sandbox's own accounting entries.
+"""The legacy ``Expense`` the sandbox's legacy API answers, rendered from its accounting entries.
 
-This is written independently of ``adapter.mapping`` on purpose: it is the counterpart a
-comparison checks the proxy against. It follows Part A.1/A.2 of pleo-api.md:
+This is written independently of ``adapter.mapping`` on purpose: it plays the real legacy API
+that a comparison checks the proxy's translation against. Fields an export item also carries
+get the value Pleo's mapping table derives (pleo-api.md A.1, A.2, A.7, ``mappings/expense.toml``);
+fields the table marks unavailable get what the real API would hold
+(:mod:`adapter.sandbox.legacy_facts`):
 
 - money in MAJOR units as a JSON number with the currency's exponent (89696 SEK -> 896.96,
   JPY exponent 0, BHD exponent 3); ``amountSettled`` from ``amount.inWalletCurrency``,
-  ``lines[].amountSettled`` from ``lineAmount.inWalletCurrency``;
-- fields the table marks unavailable (``amountOriginal``, ``deletedAt``, ``cardTransaction.state``
-  / ``authorizedAt`` / ``reversedAt``, ``supplier.documentNumber``) are ``null`` with the key kept;
-- ``performedAt``, ``createdAt``, ``updatedAt`` and ``cardTransaction.settledAt`` are ``date``;
+  ``lines[].amountSettled`` from ``lineAmount.inWalletCurrency``, ``amountOriginal`` (required,
+  never null, A.7) from ``amount.inSupplierCurrency``;
+- ``performedAt`` and ``createdAt`` are ``date``; so is ``updatedAt``, except on the noisy
+  entries (see ``legacy_facts``);
 - top-level ``accountId``/``taxCodeId``: the lines' common value, else ``null`` (a line without
   an account counts as a different value); ``tagIds``: the union over lines, first-seen order,
   without duplicates, each ``{id, tagGroupId}`` with ``tagGroupId`` = the tag's ``groupCode``;
 - ``receiptIds``: one UUIDv5 (``NAMESPACE_URL``) of each file URL's path, query dropped;
-- ``settledExpenseIds``: ``additionalInformation.reconciledEntries`` (``null`` when absent);
-- ``supplier``: ``{"CIF": supplier.taxIdentifier, "documentNumber": null}``, ``null`` without a
-  supplier; ``cardTransaction.merchant``: the entry's vendor ``{id, name}`` or ``null``;
-- ``type``: the sandbox's own table below (unknown types -> ``MANUAL``);
+- ``settledExpenseIds``: ``additionalInformation.reconciledEntries``, ``[]`` when absent;
+- ``supplier``: always an object, ``{"CIF": supplier.taxIdentifier, "documentNumber"}``;
+- ``type``: :data:`LEGACY_TYPE_OF` (the exact legacy value where one exists, A.7; ``MANUAL``
+  for unknown types); ``cardTransaction`` is ``null`` unless the type is ``CARD``, then
+  ``{state, merchant: {id: vendor.id, name: vendor, else supplier, else a merchant name},
+  authorizedAt, settledAt: date, reversedAt: null}``;
 - ``status``: see :meth:`adapter.sandbox.state.SandboxState.legacy_status`.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from adapter.sandbox.dataset import CURRENCY_EXPONENTS
+from adapter.sandbox.clock import format_timestamp, parse_timestamp
+from adapter.sandbox.legacy_facts import LegacyFacts
 from adapter.sandbox.models import Entry
+from adapter.sandbox.reference import CURRENCY_EXPONENTS
 
-__all__ = ["LEGACY_TYPES", "LEGACY_TYPE_OF", "major_amount", "render_expense"]
+__all__ = [
+    "LEGACY_TYPES",
+    "LEGACY_TYPE_OF",
+    "legacy_type",
+    "major_amount",
+    "receipt_id",
+    "render_expense",
+]
 
 LEGACY_TYPES = (
     "CARD",
     "PERSONAL_TRANSFER",
     "BILL_INVOICE",
+    "BILL_INVOICE_PAYMENT",
     "LOAD",
     "MANUAL",
     "MANUAL_TRANSFER",
     "PLEO_INVOICE",
+    "EMPLOYEE_BANK_TRANSFER",
+    "CASHBACK",
+    "OVERDRAFT_FEE",
+    "OVERDRAFT_INTEREST",
 )
 LEGACY_TYPE_OF: dict[str, str] = {
     "card_purchase": "CARD",
@@ -54,12 +74,19 @@ LEGACY_TYPE_OF: dict[str, str] = {
     "external_reimbursement": "MANUAL_TRANSFER",
     "direct_reimbursement": "PERSONAL_TRANSFER",
     "invoice": "BILL_INVOICE",
-    "invoice_payment": "BILL_INVOICE",
+    "invoice_payment": "BILL_INVOICE_PAYMENT",
     "wallet_topup": "LOAD",
     "wallet_unload": "LOAD",
-    "cashback": "PLEO_INVOICE",
+    "cashback": "CASHBACK",
     "fee": "PLEO_INVOICE",
+    "overdraft": "OVERDRAFT_FEE",
 }
+_DEFAULT_TYPE = "MANUAL"
+
+
+def legacy_type(v3_type: str) -> str:
+    """The legacy ``type`` of a v3 item type."""
+    return LEGACY_TYPE_OF.get(v3_type, _DEFAULT_TYPE)
 
 
 def major_amount(money: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +98,8 @@ def major_amount(money: dict[str, Any]) -> dict[str, Any]:
     return {"value": number, "currency": currency}
 
 
-def _receipt_id(url: str) -> str:
+def receipt_id(url: str) -> str:
+    """The legacy receipt id of a file: UUIDv5 of its URL path (A.2), never the signed URL."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, urlsplit(url).path))
 
 
@@ -82,21 +110,16 @@ def _common(values: list[str | None]) -> str | None:
     return None
 
 
-def render_expense(entry: Entry, status: str) -> dict[str, Any]:
-    """The legacy ``Expense`` JSON for one entry."""
-    item = entry.item
-    lines_in = item["accountingEntryLines"]
+def _lines(entry: Entry) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     lines = []
     all_tags: dict[str, dict[str, str]] = {}
     account_ids: list[str | None] = []
     tax_ids: list[str | None] = []
-    for line in lines_in:
+    for line in entry.item["accountingEntryLines"]:
         account = line.get("account")
         tax = line.get("tax")
-        account_id = account["id"] if account else None
-        tax_id = tax["id"] if tax else None
-        account_ids.append(account_id)
-        tax_ids.append(tax_id)
+        account_ids.append(account["id"] if account else None)
+        tax_ids.append(tax["id"] if tax else None)
         tag_ids = [
             {"id": tag["id"], "tagGroupId": tag["groupCode"]} for tag in line.get("tags") or []
         ]
@@ -105,44 +128,65 @@ def render_expense(entry: Entry, status: str) -> dict[str, Any]:
         lines.append(
             {
                 "amountSettled": major_amount(line["lineAmount"]["inWalletCurrency"]),
-                "accountId": account_id,
-                "taxCodeId": tax_id,
+                "accountId": account_ids[-1],
+                "taxCodeId": tax_ids[-1],
                 "tagIds": tag_ids,
             }
         )
+    top = {
+        "accountId": _common(account_ids),
+        "taxCodeId": _common(tax_ids),
+        "tagIds": list(all_tags.values()),
+    }
+    return lines, top
+
+
+def _card_transaction(entry: Entry, facts: LegacyFacts) -> dict[str, Any]:
+    vendor = entry.vendor
+    supplier = entry.item.get("supplier")
+    name = (vendor or {}).get("name") or (supplier or {}).get("name") or facts.merchant_name
+    return {
+        "state": facts.card_state,
+        "merchant": {"id": vendor["id"] if vendor else None, "name": name},
+        "authorizedAt": facts.authorized_at,
+        "settledAt": entry.item["date"],
+        "reversedAt": None,
+    }
+
+
+def render_expense(entry: Entry, status: str, facts: LegacyFacts, read: int) -> dict[str, Any]:
+    """The legacy ``Expense`` JSON for one entry, as legacy read number ``read`` sees it."""
+    item = entry.item
+    lines, top = _lines(entry)
     user = item.get("user")
     team = item.get("team")
     supplier = item.get("supplier")
-    vendor = entry.vendor
     files = item.get("files") or []
+    expense_type = legacy_type(item["type"])
+    updated_at = item["date"]
+    if facts.noisy:
+        updated_at = format_timestamp(parse_timestamp(item["date"]) + timedelta(seconds=read))
     return {
         "id": entry.id,
         "performedAt": item["date"],
-        "amountOriginal": None,
-        "type": LEGACY_TYPE_OF.get(item["type"], "MANUAL"),
+        "amountOriginal": major_amount(item["amount"]["inSupplierCurrency"]),
+        "type": expense_type,
         "lines": lines,
         "status": status,
         "createdAt": item["date"],
-        "updatedAt": item["date"],
+        "updatedAt": updated_at,
         "employeeId": user["id"] if user else None,
         "employeeCode": user.get("code") if user else None,
         "departmentId": team["id"] if team else None,
         "amountSettled": major_amount(item["amount"]["inWalletCurrency"]),
         "note": item.get("note"),
-        "cardTransaction": {
-            "state": None,
-            "merchant": {"id": vendor["id"], "name": vendor["name"]} if vendor else None,
-            "authorizedAt": None,
-            "settledAt": item["date"],
-            "reversedAt": None,
+        "cardTransaction": _card_transaction(entry, facts) if expense_type == "CARD" else None,
+        **top,
+        "receiptIds": [receipt_id(file["url"]) for file in files],
+        "settledExpenseIds": item["additionalInformation"].get("reconciledEntries") or [],
+        "supplier": {
+            "CIF": (supplier or {}).get("taxIdentifier"),
+            "documentNumber": facts.document_number,
         },
-        "accountId": _common(account_ids),
-        "taxCodeId": _common(tax_ids),
-        "tagIds": list(all_tags.values()),
-        "receiptIds": [_receipt_id(file["url"]) for file in files],
-        "settledExpenseIds": item["additionalInformation"].get("reconciledEntries"),
-        "supplier": (
-            {"CIF": supplier.get("taxIdentifier"), "documentNumber": None} if supplier else None
-        ),
-        "deletedAt": None,
+        "deletedAt": facts.deleted_at,
     }

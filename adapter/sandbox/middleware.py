@@ -8,7 +8,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapter.sandbox.http import json_response
-from adapter.sandbox.operations import classify
+from adapter.sandbox.legacy_http import legacy_json
+from adapter.sandbox.operations import classify, is_legacy_path
 from adapter.sandbox.runtime import SandboxRuntime
 
 __all__ = ["TrafficMiddleware"]
@@ -49,7 +50,10 @@ class TrafficMiddleware:
 
         try:
             if rule is not None and rule.status is not None:
-                response = json_response(rule.error_body(), rule.status, rule.headers)
+                if is_legacy_path(path):
+                    response = legacy_json(rule.legacy_error_body(), rule.status, rule.headers)
+                else:
+                    response = json_response(rule.error_body(), rule.status, rule.headers)
                 await response(scope, receive, send_counting)
             else:
                 await self.app(scope, receive, send_counting)

@@ -21,6 +21,7 @@ __all__ = [
     "Entry",
     "Job",
     "JobItem",
+    "JsonObject",
 ]
 
 JOB_STATUSES = ("pending", "in_progress", "failed", "completed", "completed_with_errors")

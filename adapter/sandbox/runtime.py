@@ -1,4 +1,5 @@
-"""Everything one running sandbox holds: the world state plus the traffic controls."""
+"""Everything one running sandbox holds: the world state, the traffic controls and the legacy
+view (its read counter and the disagreement knob)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from adapter.sandbox.config import SandboxConfig
+from adapter.sandbox.legacy_view import LegacyView
 from adapter.sandbox.state import SandboxState
 from adapter.sandbox.traffic import FaultBook, RequestStats
 
@@ -15,14 +17,15 @@ __all__ = ["SandboxRuntime"]
 
 @dataclass(slots=True)
 class SandboxRuntime:
-    """The state, statistics, faults and added round-trip time of one sandbox app."""
+    """The state, statistics, faults, added round-trip time and legacy view of one sandbox app."""
 
     config: SandboxConfig
     state: SandboxState
     stats: RequestStats = field(default_factory=RequestStats)
     faults: FaultBook = field(default_factory=FaultBook)
     rtt_ms: float = 0.0
-    # How an added delay is waited out; tests swap in a recorder so nothing depends on timing.
+    legacy: LegacyView = field(default_factory=LegacyView)
+    # how the added round-trip time is waited; tests put a recorder here instead of waiting
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod

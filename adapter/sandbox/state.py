@@ -44,16 +44,19 @@ wins. Without a legacy status it is derived: in no job -> ``QUEUED``; item ``pen
 from __future__ import annotations
 
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from adapter.sandbox.auth import CredentialIndex
 from adapter.sandbox.clock import SandboxClock
+from adapter.sandbox.companies import build_companies
 from adapter.sandbox.config import SandboxConfig
-from adapter.sandbox.dataset import EntryFactory, build_companies
+from adapter.sandbox.dataset import EntryFactory
 from adapter.sandbox.errors import ApiError
+from adapter.sandbox.ids import random_uuid
 from adapter.sandbox.ledger import Ledger
+from adapter.sandbox.legacy_directory import LegacyDirectory
 from adapter.sandbox.models import (
     TERMINAL_ITEM_STATUSES,
     Company,
@@ -106,6 +109,7 @@ class SandboxState:
             company.id: company for company in build_companies(self._rng, config.companies)
         }
         self.credentials = CredentialIndex(list(self.companies.values()))
+        self.directory = LegacyDirectory.seed(self.companies.values(), start)
         self.entries: dict[str, Entry] = {}
         self.entries_by_company: dict[str, list[Entry]] = {cid: [] for cid in self.companies}
         self.jobs: dict[str, Job] = {}
@@ -116,6 +120,36 @@ class SandboxState:
         self._last_created_at: datetime | None = None
         self._factory = EntryFactory(self._rng, start)
         self._seed_jobs(start)
+
+    def _record(
+        self,
+        now: datetime,
+        kind: str,
+        company_id: str,
+        job_id: str | None,
+        *,
+        error: ApiError | ItemUpdateError | None = None,
+        http_status: int | None = None,
+        **fields: Any,
+    ) -> None:
+        """Ledger one action: ``rejected`` with the error's type when ``error`` is set, else
+        ``accepted``. An ``ApiError`` also sets the HTTP status; an ``ItemUpdateError`` travels
+        in a 200, so ``http_status`` stays as given."""
+        error_type = None
+        if isinstance(error, ApiError):
+            error_type, http_status = error.error_type, error.status
+        elif error is not None:
+            error_type = error.type
+        self.ledger.record(
+            now,
+            kind,
+            company_id=company_id,
+            job_id=job_id,
+            outcome="rejected" if error is not None else "accepted",
+            error_type=error_type,
+            http_status=http_status,
+            **fields,
+        )
 
     # ----------------------------------------------------------------- seeding and admin
 
@@ -143,6 +177,7 @@ class SandboxState:
         for entry in entries:
             self.entries[entry.id] = entry
             self.entries_by_company[company.id].append(entry)
+        self.directory.note_entries(company.id, entries)
         return entries
 
     def _new_job(
@@ -159,7 +194,7 @@ class SandboxState:
         self._last_created_at = created_at
         self._job_seq += 1
         job = Job(
-            id=_uuid(self._rng),
+            id=random_uuid(self._rng),
             company_id=company.id,
             seq=self._job_seq,
             created_at=created_at,
@@ -212,14 +247,7 @@ class SandboxState:
             vendor_based_bookkeeping=vendor_based_bookkeeping,
             is_interactive=is_interactive,
         )
-        self.ledger.record(
-            now,
-            "job_created",
-            company_id=job.company_id,
-            job_id=job.id,
-            outcome="accepted",
-            job_status_after=job.status,
-        )
+        self._record(now, "job_created", job.company_id, job.id, job_status_after=job.status)
         return job
 
     def add_queued_entries(self, company_id: str, count: int) -> list[Entry]:
@@ -245,12 +273,11 @@ class SandboxState:
                 job.failure_reason = "Job not updated within expiry time limit."
                 job.expired_at = deadline
                 del self._running[job.id]
-                self.ledger.record(
+                self._record(
                     now,
                     "job_expired",
-                    company_id=job.company_id,
-                    job_id=job.id,
-                    outcome="accepted",
+                    job.company_id,
+                    job.id,
                     job_status_before=before,
                     job_status_after=job.status,
                 )
@@ -262,12 +289,11 @@ class SandboxState:
                 previous = item.status
                 item.status = "abandoned"
                 self.entries[item.accounting_entry_id].legacy_status = None
-                self.ledger.record(
+                self._record(
                     now,
                     "item_abandoned",
-                    company_id=job.company_id,
-                    job_id=job.id,
-                    outcome="accepted",
+                    job.company_id,
+                    job.id,
                     accounting_entry_id=item.accounting_entry_id,
                     previous_status=previous,
                     resulting_status="abandoned",
@@ -379,19 +405,13 @@ class SandboxState:
         resulting: str | None,
         error: ApiError | ItemUpdateError | None,
     ) -> None:
-        error_type = None
-        if isinstance(error, ApiError):
-            error_type = error.error_type
-        elif error is not None:
-            error_type = error.type
-        self.ledger.record(
+        self._record(
             now,
             "item_update",
-            company_id=company.id,
-            job_id=job.id,
-            outcome="rejected" if error is not None else "accepted",
-            error_type=error_type,
-            http_status=error.status if isinstance(error, ApiError) else 200,
+            company.id,
+            job.id,
+            error=error,
+            http_status=200,
             accounting_entry_id=update.accounting_entry_id,
             requested_status=update.status,
             previous_status=previous,
@@ -400,15 +420,7 @@ class SandboxState:
 
     def record_rejected_item_request(self, company: Company, job_id: str, error: ApiError) -> None:
         """Ledger a whole item PUT that was refused before any element was read (404/400)."""
-        self.ledger.record(
-            self.clock.now(),
-            "item_update",
-            company_id=company.id,
-            job_id=job_id,
-            outcome="rejected",
-            error_type=error.error_type,
-            http_status=error.status,
-        )
+        self._record(self.clock.now(), "item_update", company.id, job_id, error=error)
 
     def apply_event(self, company: Company, event: JobEvent) -> Job:
         """Apply ``POST /v3/export-job-events``; 404 or 422 when not allowed."""
@@ -465,14 +477,13 @@ class SandboxState:
         after: str | None,
         error: ApiError | None,
     ) -> None:
-        self.ledger.record(
+        self._record(
             now,
             "job_event",
-            company_id=company.id,
-            job_id=event.job_id,
-            outcome="rejected" if error is not None else "accepted",
-            error_type=error.error_type if error is not None else None,
-            http_status=error.status if error is not None else 202,
+            company.id,
+            event.job_id,
+            error=error,
+            http_status=202,
             event=event.event,
             job_status_before=before if job is not None else None,
             job_status_after=after if job is not None else None,
@@ -511,26 +522,23 @@ class SandboxState:
             try:
                 entries.append(self.legacy_entry(company, entry_id))
             except ApiError as error:
-                self.ledger.record(
+                self._record(
                     now,
                     "legacy_update",
-                    company_id=company.id,
-                    job_id=None,
-                    outcome="rejected",
-                    error_type=error.error_type,
-                    http_status=error.status,
+                    company.id,
+                    None,
+                    error=error,
                     accounting_entry_id=entry_id,
                 )
                 raise
         for entry, (_entry_id, status) in zip(entries, changes, strict=True):
             previous = self.legacy_status(entry)
             entry.legacy_status = status
-            self.ledger.record(
+            self._record(
                 now,
                 "legacy_update",
-                company_id=company.id,
-                job_id=entry.job_id,
-                outcome="accepted",
+                company.id,
+                entry.job_id,
                 http_status=200,
                 accounting_entry_id=entry.id,
                 requested_status=status,
@@ -564,7 +572,3 @@ def _apply(item: JobItem, update: ItemUpdate) -> None:
         item.failure_reason = update.failure_reason
     if update.failure_reason_type is not None:
         item.failure_reason_type = update.failure_reason_type
-
-
-def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))

@@ -1,13 +1,14 @@
 """Request statistics, injected faults and the added round-trip time.
 
-Statistics count every non-admin request by operation (Pleo's operationIds, e.g.
-``getExportJobsListV3``, and ``legacyGetExpenses`` etc.), by status code, and by both.
+Statistics count every non-admin request by operation (Pleo's v3 operationIds, e.g.
+``getExportJobsListV3``, and ``legacy:<operationId>`` for the legacy API, e.g.
+``legacy:getExpenses``; see :mod:`adapter.sandbox.operations`), by status code, and by both.
 
 A fault rule matches non-admin requests by path regex (``re.search``) and optional method. It
 applies to the next ``count`` matching requests (default 1): it adds ``latencyMs`` and, when
-``status`` is set, answers that status with an ``ExceptionInfo`` body and the given headers
-instead of running the request. Rules are checked in the order they were added; the first
-match with uses left wins.
+``status`` is set, answers that status with an ``ExceptionInfo`` body (under ``/v1`` the legacy
+error body) and the given headers instead of running the request. Rules are checked in the order
+they were added; the first match with uses left wins.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from http import HTTPStatus
 from typing import Any
 
 from adapter.sandbox.errors import bad_request
+from adapter.sandbox.legacy_http import legacy_error_body
 
 __all__ = ["FaultBook", "FaultRule", "RequestStats"]
 
@@ -128,14 +130,20 @@ class FaultRule:
             "headers": self.headers,
         }
 
-    def error_body(self) -> dict[str, str]:
-        """The ``ExceptionInfo`` a faulted request gets."""
-        status = self.status if self.status is not None else 500
+    def _phrase(self) -> str:
         try:
-            phrase = HTTPStatus(status).phrase
+            return HTTPStatus(self.status or 500).phrase
         except ValueError:
-            phrase = "Injected fault"
+            return "Injected fault"
+
+    def error_body(self) -> dict[str, str]:
+        """The ``ExceptionInfo`` a faulted v3 request gets."""
+        phrase = self._phrase()
         return {"type": phrase.upper().replace(" ", "_").replace("-", "_"), "message": phrase}
+
+    def legacy_error_body(self) -> dict[str, Any]:
+        """The legacy error body a faulted ``/v1`` request gets."""
+        return legacy_error_body(self.status or 500, self._phrase())
 
 
 class FaultBook:

@@ -103,6 +103,11 @@ class MemoryStore:
             self._entries[member_key] = _Entry(b"1", self._expiry(ttl_seconds))
             return True
 
+    async def ping(self) -> None:
+        # Taking the lock proves no operation is stuck holding it; that is all that can fail.
+        async with self._lock:
+            return
+
     async def aclose(self) -> None:
         async with self._lock:
             self._entries.clear()

@@ -43,4 +43,10 @@ class Store(Protocol):
     async def add_to_set(self, key: str, member: str, *, ttl_seconds: float) -> bool:
         """Add ``member``; ``True`` if it was not there (the dedupe primitive)."""
 
+    async def ping(self) -> None:
+        """Return once the backend can serve; raise if it cannot (``/readyz``'s store check).
+
+        Cheap enough to run on every probe; callers bound it with a timeout.
+        """
+
     async def aclose(self) -> None: ...

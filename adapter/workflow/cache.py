@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
+from adapter.observability.context import company_hash
 from adapter.workflow.records import DepartedJob, JobRecord
 
 __all__ = ["CompanyView", "ViewCache"]
@@ -65,7 +66,7 @@ class ViewCache:
             # One job larger than the whole budget: serve it uncached rather than fail.
             logger.warning(
                 "the export job of company %s needs %d bytes, more than ADAPTER_CACHE_MAX_BYTES",
-                view.company_id,
+                company_hash(view.company_id),
                 view.cost(),
             )
 

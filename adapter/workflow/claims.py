@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import logging
 
-from adapter.errors import UpstreamAuthError, UpstreamError, UpstreamRejected, UpstreamUnavailable
+from adapter.errors import (
+    ExportJobGone,
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
 from adapter.export.client import ExportClient
-from adapter.export.models import CreateExportJobEvent, ExportJobEventType, ExportJobStatus
+from adapter.export.models import (
+    CreateExportJobEvent,
+    ExportJobEventType,
+    ExportJobStatus,
+    ExportJobV3,
+)
 from adapter.tenancy import Tenant
 from adapter.workflow.records import FINISHED_JOB_STATUSES, JobRecord
 from adapter.workflow.reporting import WorkflowReport
@@ -43,9 +54,9 @@ class JobEvents:
         if record.claimed:
             return
         if record.claim_unconfirmed:
-            job = await self._rereads.job_or_gone(tenant, record)
+            job = await self._reread_claim(tenant, company_id, record)
             if job.status == _IN_PROGRESS:
-                self._claimed(company_id, record)
+                self._claimed(company_id, record, confirmed_by_read=True)
                 return
         event = CreateExportJobEvent(event=ExportJobEventType.STARTED, job_id=record.job_id)
         try:
@@ -58,8 +69,9 @@ class JobEvents:
             ):
                 raise
             record.claim_unconfirmed = True
-            job = await self._rereads.job_or_gone(tenant, record)
+            job = await self._reread_claim(tenant, company_id, record)
             if job.status != _IN_PROGRESS:
+                self._report.event_refused(company_id, record.job_id, "started", job.status)
                 msg = (
                     f"Pleo did not confirm that export job {record.job_id} was claimed; "
                     "nothing was written. Retry the request."
@@ -67,12 +79,26 @@ class JobEvents:
                 raise UpstreamUnavailable(
                     msg, error_type="CLAIM_UNCONFIRMED", headers={"Retry-After": "2"}
                 ) from exc
+            self._claimed(company_id, record, confirmed_by_read=True)
+            return
         self._claimed(company_id, record)
 
-    def _claimed(self, company_id: str, record: JobRecord) -> None:
+    async def _reread_claim(
+        self, tenant: Tenant, company_id: str, record: JobRecord
+    ) -> ExportJobV3:
+        try:
+            return await self._rereads.job_or_gone(tenant, record)
+        except ExportJobGone as gone:
+            self._report.event_refused(company_id, record.job_id, "started", gone.job_status)
+            raise
+
+    def _claimed(
+        self, company_id: str, record: JobRecord, *, confirmed_by_read: bool = False
+    ) -> None:
         record.status = _IN_PROGRESS
         record.claim_unconfirmed = False
-        self._report.job_claimed(company_id, record.job_id)
+        confirmed = _IN_PROGRESS if confirmed_by_read else None
+        self._report.job_claimed(company_id, record.job_id, confirmed_by_read=confirmed)
 
     async def close(self, tenant: Tenant, company_id: str, record: JobRecord) -> bool:
         """Close a claimed job whose items are all final; True once Pleo has it finished.
@@ -123,5 +149,5 @@ class JobEvents:
             return False
         record.close_pending = False
         record.status = job.status if job is not None else "gone"
-        self._report.job_closed(company_id, record.job_id, record.status)
+        self._report.job_closed(company_id, record.job_id, record.status, confirmed_by_read=True)
         return True

@@ -17,6 +17,7 @@ from datetime import datetime
 from adapter.errors import MappingError, UpstreamAuthError, UpstreamError, UpstreamProtocolError
 from adapter.export.client import ExportClient
 from adapter.export.models import ExportJobStatus, ExportJobV3
+from adapter.observability.context import company_hash
 from adapter.tenancy import Tenant
 from adapter.workflow.activity import ActivityLog
 from adapter.workflow.cache import CompanyView, ViewCache
@@ -145,7 +146,10 @@ class CompanyViews:
             if job is not None and job.status in FINISHED_JOB_STATUSES:
                 reason = job.status
         logger.info(
-            "export job %s of company %s left the view (%s)", record.job_id, view.company_id, reason
+            "export job %s of company %s left the view (%s)",
+            record.job_id,
+            company_hash(view.company_id),
+            reason,
         )
         view.retire(reason)
 

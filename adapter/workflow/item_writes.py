@@ -45,6 +45,7 @@ __all__ = ["ItemWrites", "WritePlan", "plan_changes", "unknown_ids"]
 logger = logging.getLogger("adapter.workflow")
 
 _JOB_FINISHED = "EXPORT_JOB_STATUS_UNPROCESSABLE"
+_IDLE_REASON = "Not processed by the legacy integration within {seconds} seconds."
 _ITEM_MESSAGES = {
     # Pleo's own text for these types is known to be swapped; say what the type means.
     "ACCOUNTING_ENTRY_DOES_NOT_EXIST": "Pleo does not know this expense in the export job.",
@@ -143,17 +144,35 @@ class ItemWrites:
         updates: Sequence[UpdateExportJobItemV3],
     ) -> list[ItemFailure]:
         """Send ``updates`` for a claimed job; per-item refusals come back as failures."""
+        sent = [(u.accounting_entry_id, u.status.value) for u in updates]
         try:
             outcome = await self._client.update_job_items(tenant.credential, record.job_id, updates)
         except ItemUpdateIncomplete as exc:
             # Keep what Pleo did apply before the failing batch; the client may retry the rest.
-            self._apply(company_id, record, cast(ItemUpdateOutcome, exc.outcome))
+            applied = cast(ItemUpdateOutcome, exc.outcome)
+            self._apply(record, applied)
+            self._report.items_sent(
+                company_id,
+                record.job_id,
+                sent,
+                refused=applied.failed_ids,
+                not_applied=exc.not_applied,
+                error=exc.error_type,
+            )
             await self._after_refusal(tenant, record, exc.cause)
             raise
         except UpstreamError as exc:
+            self._report.items_sent(
+                company_id,
+                record.job_id,
+                sent,
+                not_applied=[entry for entry, _ in sent],
+                error=exc.error_type,
+            )
             await self._after_refusal(tenant, record, exc)
             raise
-        self._apply(company_id, record, outcome)
+        self._apply(record, outcome)
+        self._report.items_sent(company_id, record.job_id, sent, refused=outcome.failed_ids)
         if not outcome.errors:
             return []
         # Pleo's view differs from the proxy's: read the job and its items once, then answer.
@@ -169,9 +188,10 @@ class ItemWrites:
         ]
 
     async def fail_open_items(
-        self, tenant: Tenant, company_id: str, record: JobRecord, *, reason: str
+        self, tenant: Tenant, company_id: str, record: JobRecord, *, idle_seconds: int
     ) -> list[ItemFailure]:
         """The idle policy: every item the legacy client left open becomes ``failed``."""
+        reason = _IDLE_REASON.format(seconds=idle_seconds)
         updates = [
             UpdateExportJobItemV3(
                 accounting_entry_id=record.ids[position],
@@ -181,22 +201,14 @@ class ItemWrites:
             )
             for position in record.open_positions()
         ]
-        logger.warning(
-            "export job %s of company %s is idle: failing %d open items",
-            record.job_id,
-            company_id,
-            len(updates),
-        )
+        self._report.idle(company_id, record.job_id, len(updates), idle_seconds)
         return await self.write(tenant, company_id, record, updates)
 
-    def _apply(self, company_id: str, record: JobRecord, outcome: ItemUpdateOutcome) -> None:
-        accepted: list[str] = []
+    def _apply(self, record: JobRecord, outcome: ItemUpdateOutcome) -> None:
         for item in outcome.items:
             position = record.position.get(item.accounting_entry_id)
             if position is not None and item.status is not None:
                 record.set_status(position, item.status, self._codes)
-                accepted.append(item.status)
-        self._report.items_updated(company_id, record.job_id, accepted)
 
     async def _after_refusal(self, tenant: Tenant, record: JobRecord, error: UpstreamError) -> None:
         """After a failed write: raise ExportJobGone if the job ended, else mark the record's

@@ -33,6 +33,7 @@ from adapter.export.client import ExportClient
 from adapter.legacy.models import Receipt, StatusChange
 from adapter.legacy.query import ExpenseQuery
 from adapter.mapping import MappingTable
+from adapter.observability.context import company_hash
 from adapter.observability.metrics import Metrics
 from adapter.store import Store
 from adapter.tenancy import Tenant
@@ -57,7 +58,6 @@ logger = logging.getLogger("adapter.workflow")
 
 # Failures after which the last good view may still be served to a GET (not auth, not refusals).
 _STALE_READ_ON = (UpstreamUnavailable, UpstreamTimeout, UpstreamProtocolError)
-_IDLE_REASON = "Not processed by the legacy integration within {seconds} seconds."
 _ALL_BUCKETS = tuple(range(len(LEGACY_STATUSES)))
 
 
@@ -204,7 +204,7 @@ class JobWorkflow:
                 raise
             logger.warning(
                 "serving company %s's view %.0f s old: Pleo could not be read (%s)",
-                last.company_id,
+                company_hash(last.company_id),
                 age,
                 exc.error_type,
             )
@@ -299,8 +299,12 @@ class JobWorkflow:
                 return False
             try:
                 if not record.all_final and self._idle(record):
-                    reason = _IDLE_REASON.format(seconds=int(self._settings.job_idle_seconds))
-                    await self._writes.fail_open_items(tenant, company_id, record, reason=reason)
+                    await self._writes.fail_open_items(
+                        tenant,
+                        company_id,
+                        record,
+                        idle_seconds=int(self._settings.job_idle_seconds),
+                    )
             except ExportJobGone as gone:
                 view.retire(gone.job_status)
                 return False

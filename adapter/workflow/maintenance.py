@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+from adapter.observability.context import company_hash
 from adapter.tenancy import Tenant
 from adapter.workflow.config import WorkflowSettings
 
@@ -94,7 +95,7 @@ class Maintenance:
                 )
                 logger.warning(
                     "scheduled work for company %s failed (%s, %d in a row); retrying in %.0f s",
-                    company_id,
+                    company_hash(company_id),
                     getattr(exc, "error_type", type(exc).__name__),
                     failures,
                     delay,

@@ -55,6 +55,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def legacy_auth(company: dict[str, Any]) -> dict[str, str]:
+    """A seeded company's legacy API token as ``Authorization: Bearer``."""
+    return bearer(company["legacyToken"])
+
+
 def json_body(body: Any) -> dict[str, Any]:
     """Keyword arguments for an httpx call sending ``body`` as Pleo's request media type."""
     return {"content": orjson.dumps(body), "headers": {"Content-Type": PLEO_JSON}}

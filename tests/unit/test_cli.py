@@ -11,8 +11,8 @@ from adapter.cli import main
 
 @pytest.mark.parametrize(
     "command",
-    [["serve"], ["sandbox"], ["demo"], ["mappings", "check"], ["mappings"], []],
-    ids=["serve", "sandbox", "demo", "mappings-check", "mappings", "top-level"],
+    [["serve"], ["sandbox"], ["demo"], ["mappings", "check"], ["mappings"], ["compare"], []],
+    ids=["serve", "sandbox", "demo", "mappings-check", "mappings", "compare", "top-level"],
 )
 def test_help_works_on_every_subcommand(
     command: list[str], capsys: pytest.CaptureFixture[str]

@@ -3,38 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
+import structlog
 
-from adapter.observability.logging import RedactingFilter
 from adapter.tenancy import Tenant, UpstreamCredential
+from tests.support.log_fixtures import CapturedLogs
 
 CANARY = "canary-token-123"
 
 
-@pytest.fixture
-def redacted_records() -> Iterator[list[logging.LogRecord]]:
-    """Records of a logger whose handler has a RedactingFilter, as the proxy's handler has."""
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Collect()
-    handler.addFilter(RedactingFilter())
-    logger = logging.getLogger("tests.unit.redaction")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    yield records
-    logger.removeHandler(handler)
-
-
-def log_through_filter(records: list[logging.LogRecord], message: str, *args: object) -> str:
+def log_both_ways(message: str, *args: object) -> None:
+    """Write ``message`` once through the standard library and once through structlog."""
     logging.getLogger("tests.unit.redaction").info(message, *args)
-    return records[-1].getMessage()
+    structlog.stdlib.get_logger("tests.unit.redaction").info(message % args if args else message)
 
 
 @pytest.mark.parametrize(
@@ -48,12 +30,13 @@ def log_through_filter(records: list[logging.LogRecord], message: str, *args: ob
     ],
 )
 def test_credentials_in_log_messages_are_redacted(
-    redacted_records: list[logging.LogRecord], message: str, args: tuple[object, ...], secret: str
+    logs: CapturedLogs, message: str, args: tuple[object, ...], secret: str
 ) -> None:
     """A bearer token, Basic credential or whsec_ secret in a log message is masked."""
-    written = log_through_filter(redacted_records, message, *args)
-    assert secret not in written
-    assert "[redacted]" in written
+    log_both_ways(message, *args)
+    assert len(logs.lines()) == 2
+    assert secret not in logs.text
+    assert all("[redacted]" in line["event"] for line in logs.lines())
 
 
 @pytest.mark.parametrize(
@@ -67,21 +50,44 @@ def test_credentials_in_log_messages_are_redacted(
     ],
 )
 def test_authorization_header_in_a_log_message_is_redacted(
-    redacted_records: list[logging.LogRecord], message: str
+    logs: CapturedLogs, message: str
 ) -> None:
     """A logged Authorization header keeps none of its credential."""
-    written = log_through_filter(redacted_records, message)
-    assert CANARY not in written
+    log_both_ways(message)
+    assert CANARY not in logs.text
 
 
-def test_messages_without_secrets_are_untouched(
-    redacted_records: list[logging.LogRecord],
-) -> None:
-    """An ordinary message is logged exactly as written."""
-    assert (
-        log_through_filter(redacted_records, "job %s has %d items", "job-1", 3)
-        == "job job-1 has 3 items"
+def test_fields_named_like_credentials_are_masked_whatever_they_hold(logs: CapturedLogs) -> None:
+    """A field called authorization, api_key, token or secret never shows its value, nested too."""
+    structlog.stdlib.get_logger("tests").info(
+        "sending",
+        authorization=CANARY,
+        api_key=CANARY,
+        bearer_token=CANARY,
+        webhook_secret=CANARY,
+        headers={"Authorization": CANARY, "Accept": "application/json"},
+        attempts=[{"apiKey": CANARY}],
     )
+    logging.getLogger("tests").info("sending", extra={"token": CANARY})
+    assert CANARY not in logs.text
+    first, second = logs.lines()
+    assert first["headers"] == {"Authorization": "[redacted]", "Accept": "application/json"}
+    assert second["token"] == "[redacted]"
+
+
+def test_a_traceback_carrying_a_credential_is_redacted(logs: CapturedLogs) -> None:
+    """An exception whose text holds a bearer token is logged with the token masked."""
+    error = RuntimeError(f"upstream said: Authorization: Bearer {CANARY}")
+    logging.getLogger("tests").error("failed", exc_info=error)
+    (line,) = logs.lines()
+    assert "RuntimeError" in line["exception"]
+    assert CANARY not in logs.text
+
+
+def test_messages_without_secrets_are_untouched(logs: CapturedLogs) -> None:
+    """An ordinary message is logged exactly as written."""
+    logging.getLogger("tests.unit.redaction").info("job %s has %d items", "job-1", 3)
+    assert logs.lines()[0]["event"] == "job job-1 has 3 items"
 
 
 @pytest.mark.parametrize(

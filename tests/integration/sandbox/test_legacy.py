@@ -7,12 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.openapi import assert_exception_info
-from tests.support.sandbox import basic, bearer, runtime_of, send, start_job
-
-
-def _legacy(company: dict[str, Any]) -> dict[str, str]:
-    return bearer(company["legacyToken"])
+from adapter.sandbox.legacy_render import LEGACY_TYPE_OF, LEGACY_TYPES
+from adapter.sandbox.operations import V3_WRITES
+from tests.support.openapi import assert_legacy_error
+from tests.support.sandbox import basic, bearer, legacy_auth, runtime_of, send, start_job
 
 
 async def _all_expenses(
@@ -28,18 +26,39 @@ async def _all_expenses(
         body = response.json()
         expenses.extend(body["expenses"])
         page_info = body["metadata"]["pageInfo"]
-        if "nextPageOffset" not in page_info:
+        assert page_info["pageSize"] == len(body["expenses"])
+        if page_info["nextPageOffset"] is None:
             assert page_info["totalCount"] == len(expenses)
             return expenses
         offset = page_info["nextPageOffset"]
 
 
-async def test_list_pages_with_next_offset_absent_on_the_last_page(client, companies):
-    """Paging by nextPageOffset returns every entry once; the last page has no nextPageOffset."""
-    expenses = await _all_expenses(client, _legacy(companies[0]))
+async def test_list_pages_with_next_offset_null_on_the_last_page(client, companies):
+    """Paging by nextPageOffset returns every entry once; the last page says null."""
+    expenses = await _all_expenses(client, legacy_auth(companies[0]))
     assert len(expenses) == 2 * 25 + 20
     assert len({expense["id"] for expense in expenses}) == len(expenses)
     assert [e["performedAt"] for e in expenses] == sorted(e["performedAt"] for e in expenses)
+
+
+async def test_page_info_counts_the_items_returned_and_huge_pages_return_everything(
+    client, companies
+):
+    """pageSize=100000 gets every expense at once; pageInfo.pageSize is the number returned."""
+    auth = legacy_auth(companies[0])
+    everything = await client.get("/v1/expenses", headers=auth, params={"pageSize": 100000})
+    info = everything.json()["metadata"]["pageInfo"]
+    assert info == {"pageSize": 70, "totalCount": 70, "nextPageOffset": None}
+    tail = await client.get("/v1/expenses", headers=auth, params={"pageSize": 30, "pageOffset": 60})
+    assert tail.json()["metadata"]["pageInfo"] == {
+        "pageSize": 10,
+        "totalCount": 70,
+        "nextPageOffset": None,
+    }
+    middle = await client.get("/v1/expenses", headers=auth, params={"pageSize": 30})
+    assert middle.json()["metadata"]["pageInfo"]["nextPageOffset"] == 30
+    default = await client.get("/v1/expenses", headers=auth)
+    assert default.json()["metadata"]["pageInfo"]["pageSize"] == 50
 
 
 async def test_status_follows_the_export_state(client, companies):
@@ -49,7 +68,7 @@ async def test_status_follows_the_export_state(client, companies):
     jobs = (await send(client, "GET", "/v3/export-jobs", auth)).json()["data"]
     items = (await client.get(f"/sandbox/jobs/{jobs[0]['id']}")).json()["items"]
     ids = [item["accountingEntryId"] for item in items]
-    assert {e["status"] for e in await _all_expenses(client, _legacy(company))} == {"QUEUED"}
+    assert {e["status"] for e in await _all_expenses(client, legacy_auth(company))} == {"QUEUED"}
     await start_job(client, auth, jobs[0]["id"])
     await send(
         client,
@@ -69,7 +88,7 @@ async def test_status_follows_the_export_state(client, companies):
         auth,
         body={"event": "failed", "jobId": jobs[0]["id"]},
     )
-    by_id = {e["id"]: e["status"] for e in await _all_expenses(client, _legacy(company))}
+    by_id = {e["id"]: e["status"] for e in await _all_expenses(client, legacy_auth(company))}
     assert by_id[ids[0]] == "NOT_EXPORTED"  # in progress, then abandoned by the failed job
     assert by_id[ids[1]] == "EXPORTED"
     assert by_id[ids[2]] == "NOT_EXPORTED"
@@ -84,7 +103,7 @@ async def test_status_follows_the_export_state(client, companies):
         body=[{"accountingEntryId": second["accountingEntryId"], "status": "in_progress"}],
     )
     single = await client.get(
-        f"/v1/expenses/{second['accountingEntryId']}", headers=_legacy(company)
+        f"/v1/expenses/{second['accountingEntryId']}", headers=legacy_auth(company)
     )
     assert single.json()["status"] == "EXPORTING"
 
@@ -92,26 +111,28 @@ async def test_status_follows_the_export_state(client, companies):
 async def test_status_filter_accepts_repeated_and_comma_separated_values(client, companies):
     """``status=A,B`` and ``status=A&status=B`` select the same expenses."""
     company = companies[0]
-    first = (await _all_expenses(client, _legacy(company)))[0]["id"]
+    first = (await _all_expenses(client, legacy_auth(company)))[0]["id"]
     await client.put(
-        "/v1/expenses", headers=_legacy(company), json={"expenseIds": [first], "status": "EXPORTED"}
+        "/v1/expenses",
+        headers=legacy_auth(company),
+        json={"expenseIds": [first], "status": "EXPORTED"},
     )
-    exported = await _all_expenses(client, _legacy(company), status="EXPORTED")
+    exported = await _all_expenses(client, legacy_auth(company), status="EXPORTED")
     assert [e["id"] for e in exported] == [first]
-    comma = await _all_expenses(client, _legacy(company), status="EXPORTED,QUEUED")
+    comma = await _all_expenses(client, legacy_auth(company), status="EXPORTED,QUEUED")
     response = await client.get(
         "/v1/expenses",
-        headers=_legacy(company),
+        headers=legacy_auth(company),
         params=[("status", "EXPORTED"), ("status", "QUEUED"), ("pageSize", 1000)],
     )
     assert len(comma) == len(response.json()["expenses"]) == 70
-    bad = await client.get("/v1/expenses?status=DONE", headers=_legacy(company))
-    assert_exception_info(bad, 400, "BAD_REQUEST")
+    bad = await client.get("/v1/expenses?status=DONE", headers=legacy_auth(company))
+    assert_legacy_error(bad, 400)
 
 
 async def test_filters_by_date_type_account_and_tag(client, companies):
     """dateFrom/dateTo, types, accountId and tagId narrow the list consistently."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     everything = await _all_expenses(client, auth)
     middle = sorted(e["performedAt"] for e in everything)[35]
     later = await _all_expenses(client, auth, dateFrom=middle)
@@ -139,7 +160,7 @@ async def test_expense_amounts_are_major_units_with_the_currency_exponent(
     client, companies, sandbox_app
 ):
     """89696 SEK minor is 896.96; JPY has exponent 0 and BHD exponent 3."""
-    auth = _legacy(companies[0])
+    auth = legacy_auth(companies[0])
     state = runtime_of(sandbox_app).state
     checked = set()
     for expense in await _all_expenses(client, auth):
@@ -153,20 +174,26 @@ async def test_expense_amounts_are_major_units_with_the_currency_exponent(
         checked.add(exponent)
         line_sum = sum(line["amountSettled"]["value"] for line in expense["lines"])
         assert line_sum == pytest.approx(expense["amountSettled"]["value"])
-        assert expense["amountOriginal"] is None
+        supplier = state.entries[expense["id"]].item["amount"]["inSupplierCurrency"]
+        supplier_exponent = {"JPY": 0, "BHD": 3}.get(supplier["currency"], 2)
+        assert expense["amountOriginal"] == {
+            "value": pytest.approx(supplier["value"] / 10**supplier_exponent),
+            "currency": supplier["currency"],
+        }
     assert checked == {0, 2, 3}
 
 
 async def test_get_expense_by_id_and_404_for_foreign_or_unknown(client, companies):
     """A tenant sees its own expense; another tenant's or an unknown id is 404."""
-    mine = (await _all_expenses(client, _legacy(companies[0])))[0]
-    response = await client.get(f"/v1/expenses/{mine['id']}", headers=_legacy(companies[0]))
+    mine = (await _all_expenses(client, legacy_auth(companies[0])))[0]
+    response = await client.get(f"/v1/expenses/{mine['id']}", headers=legacy_auth(companies[0]))
     assert response.status_code == 200
-    assert response.json() == mine
-    foreign = await client.get(f"/v1/expenses/{mine['id']}", headers=_legacy(companies[1]))
-    assert_exception_info(foreign, 404, "NOT_FOUND")
-    unknown = await client.get("/v1/expenses/nope", headers=_legacy(companies[0]))
-    assert_exception_info(unknown, 404, "NOT_FOUND")
+    # updatedAt may move between reads (the documented noise)
+    assert {**response.json(), "updatedAt": None} == {**mine, "updatedAt": None}
+    foreign = await client.get(f"/v1/expenses/{mine['id']}", headers=legacy_auth(companies[1]))
+    assert_legacy_error(foreign, 404)
+    unknown = await client.get("/v1/expenses/nope", headers=legacy_auth(companies[0]))
+    assert_legacy_error(unknown, 404)
 
 
 @pytest.mark.parametrize(
@@ -176,13 +203,13 @@ async def test_get_expense_by_id_and_404_for_foreign_or_unknown(client, companie
 async def test_put_accepts_all_three_body_shapes_and_records_the_ledger(client, companies, shape):
     """Each legacy PUT shape sets the status, answers the expenses and lands in the ledger."""
     company = companies[0]
-    ids = [e["id"] for e in (await _all_expenses(client, _legacy(company)))[:2]]
+    ids = [e["id"] for e in (await _all_expenses(client, legacy_auth(company)))[:2]]
     bodies: dict[str, Any] = {
         "expenseIds": {"expenseIds": ids, "status": "EXPORTING"},
         "expenses": {"expenses": [{"id": i, "status": "EXPORTING"} for i in ids]},
         "bare": [{"id": i, "status": "EXPORTING"} for i in ids],
     }
-    response = await client.put("/v1/expenses", headers=_legacy(company), json=bodies[shape])
+    response = await client.put("/v1/expenses", headers=legacy_auth(company), json=bodies[shape])
     assert response.status_code == 200
     assert [(e["id"], e["status"]) for e in response.json()["expenses"]] == [
         (i, "EXPORTING") for i in ids
@@ -196,27 +223,29 @@ async def test_put_accepts_all_three_body_shapes_and_records_the_ledger(client, 
 
 async def test_put_with_an_unknown_id_changes_nothing(client, companies):
     """A legacy PUT naming another tenant's expense is 404 and applies no change."""
-    mine = (await _all_expenses(client, _legacy(companies[0])))[0]["id"]
-    theirs = (await _all_expenses(client, _legacy(companies[1])))[0]["id"]
+    mine = (await _all_expenses(client, legacy_auth(companies[0])))[0]["id"]
+    theirs = (await _all_expenses(client, legacy_auth(companies[1])))[0]["id"]
     response = await client.put(
         "/v1/expenses",
-        headers=_legacy(companies[0]),
+        headers=legacy_auth(companies[0]),
         json={"expenseIds": [mine, theirs], "status": "EXPORTED"},
     )
-    assert_exception_info(response, 404, "NOT_FOUND")
-    single = await client.get(f"/v1/expenses/{mine}", headers=_legacy(companies[0]))
+    assert_legacy_error(response, 404)
+    single = await client.get(f"/v1/expenses/{mine}", headers=legacy_auth(companies[0]))
     assert single.json()["status"] == "QUEUED"
     bad = await client.put(
-        "/v1/expenses", headers=_legacy(companies[0]), json={"expenseIds": [mine], "status": "X"}
+        "/v1/expenses",
+        headers=legacy_auth(companies[0]),
+        json={"expenseIds": [mine], "status": "X"},
     )
-    assert_exception_info(bad, 400, "BAD_REQUEST")
+    assert_legacy_error(bad, 400)
 
 
 async def test_put_single_expense_path(client, companies):
     """``PUT /v1/expenses/{id}`` with {"status"} updates one expense."""
-    mine = (await _all_expenses(client, _legacy(companies[0])))[0]["id"]
+    mine = (await _all_expenses(client, legacy_auth(companies[0])))[0]["id"]
     response = await client.put(
-        f"/v1/expenses/{mine}", headers=_legacy(companies[0]), json={"status": "NOT_EXPORTED"}
+        f"/v1/expenses/{mine}", headers=legacy_auth(companies[0]), json={"status": "NOT_EXPORTED"}
     )
     assert response.status_code == 200
     assert response.json()["expenses"][0]["status"] == "NOT_EXPORTED"
@@ -226,23 +255,135 @@ async def test_legacy_api_accepts_only_legacy_tokens(client, companies):
     """v3 credentials and missing tokens are 401 on the legacy API."""
     for auth in ({}, basic(companies[0]["apiKey"]), bearer(companies[0]["bearerToken"])):
         response = await client.get("/v1/expenses", headers=auth)
-        assert_exception_info(response, 401, "UNAUTHORIZED")
-    trailing = await client.get("/v1/expenses/", headers=_legacy(companies[0]))
+        assert_legacy_error(response, 401)
+    trailing = await client.get("/v1/expenses/", headers=legacy_auth(companies[0]))
     assert trailing.status_code == 200
 
 
 async def test_expense_shape_follows_the_mapping_rules(client, companies, sandbox_app):
     """Top-level account/tax/tags derive from the lines; unavailable fields are null."""
     state = runtime_of(sandbox_app).state
-    for expense in await _all_expenses(client, _legacy(companies[0])):
+    for expense in await _all_expenses(client, legacy_auth(companies[0])):
         entry = state.entries[expense["id"]]
         lines = entry.item["accountingEntryLines"]
         accounts = {(line["account"] or {}).get("id") for line in lines}
         assert expense["accountId"] == (accounts.pop() if len(accounts) == 1 else None)
         tag_ids = [t["id"] for line in lines for t in (line["tags"] or [])]
         assert [t["id"] for t in expense["tagIds"]] == list(dict.fromkeys(tag_ids))
-        assert expense["performedAt"] == entry.item["date"]
-        assert expense["deletedAt"] is None
+        assert expense["performedAt"] == entry.item["date"] == expense["createdAt"]
         assert len(expense["receiptIds"]) == len(entry.item.get("files") or [])
+        reconciled = entry.item["additionalInformation"].get("reconciledEntries")
+        assert expense["settledExpenseIds"] == (reconciled or [])
+        supplier = entry.item.get("supplier") or {}
+        assert expense["supplier"]["CIF"] == supplier.get("taxIdentifier")
+        assert [t["tagGroupId"] for t in expense["tagIds"]] == [
+            next(t["groupCode"] for line in lines for t in (line["tags"] or []) if t["id"] == tag)
+            for tag in dict.fromkeys(tag_ids)
+        ]
         user = entry.item.get("user")
         assert expense["employeeId"] == (user["id"] if user else None)
+
+
+async def test_types_take_the_exact_legacy_value_and_filter_on_all_twelve(
+    client, companies, sandbox_app
+):
+    """Each v3 type maps to its legacy value (cashback -> CASHBACK, invoice_payment ->
+    BILL_INVOICE_PAYMENT); ``types`` accepts all 12 legacy values, repeated or comma-joined."""
+    state = runtime_of(sandbox_app).state
+    auth = legacy_auth(companies[0])
+    everything = await _all_expenses(client, auth)
+    for expense in everything:
+        assert expense["type"] == LEGACY_TYPE_OF[state.entries[expense["id"]].item["type"]]
+    assert {"CASHBACK", "BILL_INVOICE_PAYMENT"} <= {e["type"] for e in everything}
+    response = await client.get(
+        "/v1/expenses", headers=auth, params=[("types", t) for t in LEGACY_TYPES]
+    )
+    assert response.json()["metadata"]["pageInfo"]["totalCount"] == 70
+    some = await _all_expenses(client, auth, types="CASHBACK,BILL_INVOICE_PAYMENT")
+    assert some
+    assert {e["type"] for e in some} == {"CASHBACK", "BILL_INVOICE_PAYMENT"}
+
+
+async def test_card_transaction_only_on_card_expenses_with_state_and_merchant(
+    client, companies, sandbox_app
+):
+    """Non-card expenses have cardTransaction null; card ones a state and a merchant name."""
+    state = runtime_of(sandbox_app).state
+    expenses = await _all_expenses(client, legacy_auth(companies[0]))
+    cards = [e for e in expenses if e["type"] == "CARD"]
+    assert cards
+    assert all(e["cardTransaction"] is None for e in expenses if e["type"] != "CARD")
+    for expense in cards:
+        card = expense["cardTransaction"]
+        assert card["state"] in {"PRESENTMENT", "REFUND", "CHARGE_BACK"}
+        assert card["merchant"]["name"]
+        assert card["settledAt"] == expense["performedAt"]
+        vendor = state.entries[expense["id"]].vendor
+        assert card["merchant"]["id"] == (vendor["id"] if vendor else None)
+        if vendor:
+            assert card["merchant"]["name"] == vendor["name"]
+
+
+async def test_legacy_put_never_changes_v3_item_statuses(client, companies, sandbox_app):
+    """A legacy PUT sets the expense's legacy status only; v3 items keep theirs, and a later v3
+    change wins again."""
+    company = companies[0]
+    auth = basic(company["apiKey"])
+    job = (await send(client, "GET", "/v3/export-jobs", auth)).json()["data"][0]
+    entry_id = (await client.get(f"/sandbox/jobs/{job['id']}")).json()["items"][0][
+        "accountingEntryId"
+    ]
+    put = await client.put(
+        "/v1/expenses",
+        headers=legacy_auth(company),
+        json={"expenseIds": [entry_id], "status": "EXPORTED"},
+    )
+    assert put.status_code == 200
+    assert isinstance(put.json(), dict)
+    items = (await client.get(f"/sandbox/jobs/{job['id']}")).json()["items"]
+    assert {item["status"] for item in items} == {"pending"}
+    single = await client.get(f"/v1/expenses/{entry_id}", headers=legacy_auth(company))
+    assert single.json()["status"] == "EXPORTED"
+    await start_job(client, auth, job["id"])
+    await send(
+        client,
+        "PUT",
+        f"/v3/export-jobs/{job['id']}/items",
+        auth,
+        body=[{"accountingEntryId": entry_id, "status": "in_progress"}],
+    )
+    again = await client.get(f"/v1/expenses/{entry_id}", headers=legacy_auth(company))
+    assert again.json()["status"] == "EXPORTING"
+
+
+async def test_legacy_calls_are_counted_apart_from_v3_writes(client, companies):
+    """Stats name legacy calls legacy:<operationId>: legacy PUTs count as no Export API write,
+    v3 writes count under their own operationIds."""
+    company = companies[0]
+    await client.post("/sandbox/stats/reset")
+    ids = [e["id"] for e in (await _all_expenses(client, legacy_auth(company)))[:2]]
+    await client.put(
+        "/v1/expenses",
+        headers=legacy_auth(company),
+        json={"expenseIds": ids, "status": "EXPORTING"},
+    )
+    await client.put(
+        f"/v1/expenses/{ids[0]}", headers=legacy_auth(company), json={"status": "QUEUED"}
+    )
+    await client.get(f"/v1/expenses/{ids[0]}", headers=legacy_auth(company))
+    await client.get("/v1/accounts", headers=legacy_auth(company))
+    legacy_only = (await client.get("/sandbox/stats")).json()["byOperation"]
+    assert legacy_only == {
+        "legacy:getExpenses": 3,
+        "legacy:updateExpenses": 1,
+        "legacy:updateExpense": 1,
+        "legacy:getExpense": 1,
+        "legacy:getAccounts": 1,
+    }
+    assert not set(legacy_only) & V3_WRITES
+    auth = basic(company["apiKey"])
+    job = (await send(client, "GET", "/v3/export-jobs", auth)).json()["data"][0]
+    await start_job(client, auth, job["id"])
+    both = (await client.get("/sandbox/stats")).json()["byOperation"]
+    assert set(both) & V3_WRITES == {"createExportJobEventV3"}
+    assert both["getExportJobsListV3"] == 1

@@ -10,6 +10,7 @@ import pytest
 
 from adapter.auth import PassthroughAuthenticator
 from adapter.errors import Unauthorized
+from adapter.observability.context import company_hash
 from adapter.tenancy import Tenant, UpstreamCredential
 from adapter.workflow import JobWorkflow, WorkflowSettings
 from adapter.workflow.maintenance import Maintenance
@@ -56,7 +57,8 @@ async def test_a_failing_company_is_logged_and_retried_sooner_alone(
     pleo.list_jobs(company_id=COMPANY_B)
     with caplog.at_level(logging.WARNING, logger="adapter.workflow"):
         await workflow.maintenance.run_all()
-    assert f"company {COMPANY_ID} failed" in caplog.text
+    assert f"company {company_hash(COMPANY_ID)} failed" in caplog.text
+    assert COMPANY_ID not in caplog.text
     assert workflow.maintenance.due_in(COMPANY_ID) == 10  # close_retry_seconds * 2
     assert workflow.maintenance.due_in(COMPANY_B) == 60
 
