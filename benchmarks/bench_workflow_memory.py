@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from typing import Any
 
 import httpx
 import orjson
+import structlog
 
 _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
@@ -288,6 +290,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rss-items", type=int, default=10_000)
     parser.add_argument("--skip-rss", action="store_true")
     args = parser.parse_args(argv)
+    # One audit line per item batch would drown the figures.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     if not args.skip_rss:
         # First, while this process is fresh: the other parts leave their own heap behind.
