@@ -116,17 +116,24 @@ def create_app(
                 job_idle_seconds=settings.job_idle_seconds,
                 idle_policy=settings.idle_policy,
                 discovery_min_interval_seconds=settings.discovery_min_interval_seconds,
+                stale_read_seconds=settings.stale_read_seconds,
+                cache_max_bytes=settings.cache_max_bytes,
+                max_passthrough_tenants=settings.max_passthrough_tenants,
+                poll_interval_seconds=settings.poll_interval_seconds,
+                maintenance_concurrency=settings.maintenance_concurrency,
+                maintenance_deadline_seconds=settings.maintenance_deadline_seconds,
+                close_retry_seconds=settings.close_retry_seconds,
             ),
             metrics=metrics,
         )
         if isinstance(authenticator, CredentialsFileAuthenticator):
             # Known up front: poll for their jobs before their integrations first call.
             for tenant in authenticator.tenants:
-                workflow.register(tenant, permanent=True)
+                workflow.configure(tenant)
         # Operators' and tests' handle on the running workflow (e.g. to run a round now).
         app.state.workflow = workflow
         stop = asyncio.Event()
-        background = asyncio.create_task(workflow.run(settings.poll_interval_seconds, stop))
+        background = asyncio.create_task(workflow.run(stop))
         readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
         try:
             yield {

@@ -57,6 +57,9 @@ def _split(authorization: str | None) -> tuple[str, str]:
     value = value.strip()
     if scheme.lower() not in _SCHEMES or not value or any(c.isspace() for c in value):
         raise Unauthorized
+    if not value.isascii() or not value.isprintable():
+        # No issued credential has these; httpx could not even send them (a 500, not a 401).
+        raise Unauthorized
     return scheme.lower(), value
 
 

@@ -13,6 +13,7 @@ The tree::
     │   └── Unprocessable               422 well-formed but unusable (unknown status value)
     ├── DomainError                     the translation refuses; carries no HTTP meaning
     │   ├── StatusChangeRefused         a legacy status change the item's state forbids
+    │   ├── ExportJobGone               the expenses' export job expired or was failed in Pleo
     │   └── MappingError                an Export Item the mapping table cannot translate
     ├── UpstreamError                   Pleo failed or refused; mapped, logged and counted
     │   ├── UpstreamAuthError           401 Pleo refused the tenant's credential
@@ -50,6 +51,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "DomainError",
+    "ExportJobGone",
     "ItemUpdateIncomplete",
     "LegacyApiNotConfigured",
     "MappingError",
@@ -154,6 +156,18 @@ class StatusChangeRefused(DomainError):
     def __init__(self, message: str, *, accounting_entry_id: str) -> None:
         super().__init__(message)
         self.accounting_entry_id = accounting_entry_id
+
+
+class ExportJobGone(DomainError):
+    """The export job the requested expenses belong to has ended without them (it expired or
+    was failed in Pleo); nothing was written. Pleo has put them back in its export queue."""
+
+    error_type = "EXPORT_JOB_GONE"
+
+    def __init__(self, message: str, *, job_id: str, job_status: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.job_status = job_status
 
 
 class MappingError(DomainError):

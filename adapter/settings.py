@@ -57,11 +57,11 @@ class Settings(BaseSettings):
         default=None, description="Directory of mapping tables; default: the shipped tables."
     )
     job_idle_seconds: int = Field(
-        default=900,
+        default=2700,
         ge=1,
         lt=_PLEO_JOB_EXPIRY_SECONDS,
-        description="A claimed job whose legacy client is quiet this long gets the idle policy "
-        "(1 to 3599 s: it must act before Pleo's one-hour expiry).",
+        description="A claimed job whose legacy client made no call (GET included) this long "
+        "gets the idle policy (1 to 3599 s: it must act before Pleo's one-hour expiry).",
     )
     idle_policy: Literal["fail", "wait"] = Field(
         default="fail",
@@ -69,7 +69,32 @@ class Settings(BaseSettings):
         "wait: leave them to Pleo's one-hour expiry.",
     )
     poll_interval_seconds: float = Field(
-        default=60.0, ge=1, le=3600, description="How often known tenants' jobs are polled."
+        default=60.0, ge=1, le=3600, description="How often known companies' jobs are polled."
+    )
+    cache_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=64 * 1024**3,
+        description="Memory for cached company views (job state and mapped expenses).",
+    )
+    max_passthrough_tenants: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Passthrough credentials (and their companies) remembered, once Pleo "
+        "accepted them.",
+    )
+    maintenance_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Companies worked on at once by scheduled rounds."
+    )
+    maintenance_deadline_seconds: float = Field(
+        default=30, ge=1, le=600, description="Time allowed for one company's scheduled round."
+    )
+    close_retry_seconds: float = Field(
+        default=5,
+        ge=1,
+        le=300,
+        description="Delay before retrying a job closure Pleo did not confirm.",
     )
     discovery_min_interval_seconds: float = Field(
         default=2.0,

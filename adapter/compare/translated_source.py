@@ -2,7 +2,7 @@
 
 This is what the proxy would answer to ``GET /v1/expenses`` today, rebuilt without the
 workflow: list the company's eligible export jobs, take the current one as the workflow does
-(:func:`adapter.workflow.state.select_current_jobs`), or every eligible job, read its items
+(:func:`adapter.workflow.company_view.select_current_job`), or every eligible job, read its items
 (control layer, for each item's status) and their data (data layer), and translate each with
 the mapping table. Only ``GET`` calls of :class:`~adapter.export.client.ExportClient` are
 used: no job is ever claimed, no item ever changes.
@@ -25,7 +25,7 @@ from adapter.export.client import ExportClient
 from adapter.export.models import ExportJobStatus, ExportJobV3
 from adapter.mapping import MappingTable, to_expense
 from adapter.tenancy import UpstreamCredential
-from adapter.workflow.state import select_current_jobs
+from adapter.workflow.company_view import select_current_job
 
 __all__ = ["ExportApiSource", "JobScope"]
 
@@ -88,7 +88,8 @@ class ExportApiSource:
 
     def _select(self, listed: list[ExportJobV3]) -> list[ExportJobV3]:
         if self._jobs == "current":
-            return select_current_jobs(listed)
+            current = select_current_job(listed)
+            return [] if current is None else [current]
         eligible = [job for job in listed if job.status in {s.value for s in _ELIGIBLE}]
         return sorted(eligible, key=lambda job: (job.created_at, job.id))
 

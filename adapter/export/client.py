@@ -27,7 +27,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -271,6 +271,17 @@ class ExportClient:
             "list_export_items", credential, "/v3/export-items", params, _EXPORT_ITEM_PAGE
         )
 
+    async def iter_export_items(
+        self, credential: UpstreamCredential, job_id: str
+    ) -> AsyncIterator[list[ExportItemV3]]:
+        """``GET /v3/export-items?job_id=…`` one page at a time, so a caller can translate and
+        drop each page before the next arrives (a full item costs kilobytes as a model)."""
+        params = [("job_id", _identifier(job_id))]
+        async for page in self._pages(
+            "list_export_items", credential, "/v3/export-items", params, _EXPORT_ITEM_PAGE
+        ):
+            yield page
+
     async def update_job_items(
         self,
         credential: UpstreamCredential,
@@ -370,28 +381,41 @@ class ExportClient:
         """Every page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded; all
         pages share one deadline."""
         results: list[T] = []
+        with self._calls.deadline():
+            async for page in self._pages(operation, credential, path, params, adapter):
+                results.extend(page)
+        return results
+
+    async def _pages(
+        self,
+        operation: str,
+        credential: UpstreamCredential,
+        path: str,
+        params: list[tuple[str, str]],
+        adapter: TypeAdapter[CursorPage[T]],
+    ) -> AsyncIterator[list[T]]:
+        """Each page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded."""
         seen: set[str] = set()
         after: str | None = None
-        with self._calls.deadline():
-            for _ in range(self._max_pages):
-                query = [*params, ("limit", str(self._page_limit))]
-                if after is not None:
-                    query.append(("after", after))
-                content = await self._call(
-                    operation, credential, "GET", path, params=query, retry=Retry.SAFE
-                )
-                page = self._parse(operation, adapter, content)
-                results.extend(page.data)
-                if not page.pagination.has_next_page:
-                    return results
-                after = page.pagination.end_cursor
-                if not after:
-                    msg = f"Pleo's answer to {operation} has a next page but no cursor."
-                    raise UpstreamProtocolError(msg)
-                if after in seen:
-                    msg = f"Pleo's answer to {operation} repeated a page cursor."
-                    raise UpstreamProtocolError(msg)
-                seen.add(after)
+        for _ in range(self._max_pages):
+            query = [*params, ("limit", str(self._page_limit))]
+            if after is not None:
+                query.append(("after", after))
+            content = await self._call(
+                operation, credential, "GET", path, params=query, retry=Retry.SAFE
+            )
+            page = self._parse(operation, adapter, content)
+            yield page.data
+            if not page.pagination.has_next_page:
+                return
+            after = page.pagination.end_cursor
+            if not after:
+                msg = f"Pleo's answer to {operation} has a next page but no cursor."
+                raise UpstreamProtocolError(msg)
+            if after in seen:
+                msg = f"Pleo's answer to {operation} repeated a page cursor."
+                raise UpstreamProtocolError(msg)
+            seen.add(after)
         msg = f"Pleo's answer to {operation} ran past {self._max_pages} pages."
         raise UpstreamProtocolError(msg)
 

@@ -1,8 +1,8 @@
 """The small contract every state backend honours (design.md, "State").
 
 Values are bytes so that a Redis backend can implement the same contract for several
-replicas. Keys always start with a tenant key (company id and credential hash, see
-:class:`adapter.tenancy.Tenant`); no credential is ever stored.
+replicas. Keys name what they belong to (the workflow's: ``wf:<what>:<company id>[:<job id>]``);
+no credential, nor anything derived from one, is ever stored.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ Client and upstream errors carry their HTTP status; domain errors are translated
 exception                       status  why
 ==============================  ======  =========================================
 ``StatusChangeRefused``         409     the item's state forbids the change (A.3)
+``ExportJobGone``               409     the expenses' export job expired or was failed
 ``MappingError``                502     Pleo sent an item the table cannot read
 anything unexpected             500     logged with its traceback, body generic
 ==============================  ======  =========================================
@@ -35,6 +36,7 @@ from adapter import jsonio
 from adapter.errors import (
     AdapterError,
     DomainError,
+    ExportJobGone,
     MappingError,
     StatusChangeRefused,
     UpstreamAuthError,
@@ -48,7 +50,11 @@ __all__ = ["LEGACY_ERROR_MEDIA_TYPE", "exception_handlers", "legacy_error_body",
 logger = logging.getLogger("adapter.web")
 
 LEGACY_ERROR_MEDIA_TYPE = "application/json; charset=utf-8"
-_DOMAIN_STATUS: dict[type[DomainError], int] = {StatusChangeRefused: 409, MappingError: 502}
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    StatusChangeRefused: 409,
+    ExportJobGone: 409,
+    MappingError: 502,
+}
 
 
 def legacy_error_body(status: int, message: str, request_id: str | None) -> dict[str, Any]:

@@ -55,8 +55,16 @@ async def list_expenses(request: Request) -> LegacyJSONResponse:
     if query.page_size_limit is not None:
         # The client asked for more than one page may hold: nextPageOffset leads to the rest.
         page_info["maxPageSize"] = query.page_size_limit
+    headers = None
+    if page.stale_seconds is not None:
+        # Pleo could not be read; this is the last good view (RFC 7234 warn-code 110).
+        headers = {
+            "Warning": '110 - "Response is Stale"',
+            "X-Adapter-Stale-Seconds": str(int(page.stale_seconds)),
+        }
     return LegacyJSONResponse(
-        {"expenses": json_array(page.expenses), "metadata": {"pageInfo": page_info}}
+        {"expenses": json_array(page.expenses), "metadata": {"pageInfo": page_info}},
+        headers=headers,
     )
 
 

@@ -22,7 +22,8 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
     assert settings.max_page_size >= 100_000
     assert settings.credentials_file is None
     assert settings.store_url == "memory://"
-    assert settings.job_idle_seconds == 900
+    assert settings.job_idle_seconds == 2700
+    assert settings.stale_read_seconds == 300
     assert settings.idle_policy == "fail"
     assert settings.default_page_size <= settings.max_page_size
 
@@ -39,6 +40,12 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
         ("ADAPTER_JOB_IDLE_SECONDS", "3599", 3599),
         ("ADAPTER_IDLE_POLICY", "wait", "wait"),
         ("ADAPTER_MAX_PAGE_SIZE", "5000", 5000),
+        ("ADAPTER_STALE_READ_SECONDS", "0", 0),
+        ("ADAPTER_CACHE_MAX_BYTES", "1048576", 1048576),
+        ("ADAPTER_MAX_PASSTHROUGH_TENANTS", "5", 5),
+        ("ADAPTER_MAINTENANCE_CONCURRENCY", "64", 64),
+        ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "600", 600),
+        ("ADAPTER_CLOSE_RETRY_SECONDS", "1", 1),
     ],
 )
 def test_valid_variable_is_read(
@@ -83,6 +90,14 @@ def test_valid_variable_is_read(
         ("ADAPTER_MAX_IDS_PER_PUT", "0"),
         ("ADAPTER_MAX_BODY_BYTES", "100"),
         ("ADAPTER_LOG_LEVEL", "TRACE"),
+        ("ADAPTER_STALE_READ_SECONDS", "-1"),
+        ("ADAPTER_STALE_READ_SECONDS", "3601"),
+        ("ADAPTER_CACHE_MAX_BYTES", "1000"),
+        ("ADAPTER_MAX_PASSTHROUGH_TENANTS", "0"),
+        ("ADAPTER_MAINTENANCE_CONCURRENCY", "65"),
+        ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "0"),
+        ("ADAPTER_CLOSE_RETRY_SECONDS", "301"),
+        ("ADAPTER_POLL_INTERVAL_SECONDS", "3601"),
         ("ADAPTER_CREDENTIALS_FILE", "/nonexistent/tenants.toml"),
         ("ADAPTER_MAPPINGS_DIR", "/nonexistent/mappings"),
     ],
@@ -168,6 +183,11 @@ BOUNDS = [
     ("ADAPTER_MAX_IDS_PER_PUT", "1", "10000", "0", "10001"),
     ("ADAPTER_MAX_BODY_BYTES", "1024", "67108864", "1023", "67108865"),
     ("ADAPTER_LEGACY_MAX_RESPONSE_BYTES", "1024", "268435456", "1023", "268435457"),
+    ("ADAPTER_CACHE_MAX_BYTES", "1048576", "68719476736", "1048575", "68719476737"),
+    ("ADAPTER_MAX_PASSTHROUGH_TENANTS", "1", "100000", "0", "100001"),
+    ("ADAPTER_MAINTENANCE_CONCURRENCY", "1", "64", "0", "65"),
+    ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "1", "600", "0.5", "601"),
+    ("ADAPTER_CLOSE_RETRY_SECONDS", "1", "300", "0.5", "301"),
 ]
 DURATIONS = [row[0] for row in BOUNDS if row[0].endswith("_SECONDS")]
 

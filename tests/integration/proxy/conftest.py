@@ -44,6 +44,8 @@ async def harness(
             **{
                 "discovery_min_interval_seconds": 0,
                 "poll_interval_seconds": 3600,
+                # Scheduled rounds only when a test runs them (workflow.maintenance).
+                "close_retry_seconds": 300,
                 **settings_overrides,
             },
         )

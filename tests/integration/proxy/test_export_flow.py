@@ -263,7 +263,7 @@ async def test_scheduled_polling_covers_configured_tenants_before_their_first_ca
 ) -> None:
     """In credentials mode a scheduled round reads every configured company's current job."""
     workflow = harness.proxy_app.state.workflow
-    await workflow.maintain()
+    await workflow.maintenance.run_all()
     calls = await harness.upstream_calls()
     assert calls["getExportJobsListV3"] == len(harness.companies)
     assert calls["getExportItemsV3"] == len(harness.companies)

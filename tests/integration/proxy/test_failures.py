@@ -138,3 +138,23 @@ async def test_per_item_errors_from_pleo_are_not_a_silent_success(harness: Harne
     assert statuses[ids[1]] == "EXPORTED"
     # The proxy takes Pleo's word for the refused item instead of its own stale view.
     assert statuses[ids[0]] == "NOT_EXPORTED"
+
+
+async def test_a_get_while_pleo_is_down_answers_the_last_view_marked_stale(
+    harness: Harness,
+) -> None:
+    """With Pleo failing, GET answers the last good view with Warning and its age; a PUT
+    is not answered from it."""
+    fresh = await harness.queued()
+    await _fault(harness, status=503, count=10, path="^/v3/export-jobs$")
+    response = await harness.proxy.get(
+        "/v1/expenses", params={"status": "QUEUED", "pageSize": 1000}, headers=harness.auth()
+    )
+    assert response.status_code == 200
+    assert response.json()["expenses"] == fresh
+    assert response.headers["Warning"] == '110 - "Response is Stale"'
+    assert int(response.headers["X-Adapter-Stale-Seconds"]) >= 0
+    await _fault(harness, status=503, count=10, path="export-job-events", method="POST")
+    await _fault(harness, status=503, count=10, path="^/v3/export-jobs/[^/]+$")
+    put = await harness.put([fresh[0]["id"]], "EXPORTING")
+    assert put.status_code == 503

@@ -1,4 +1,4 @@
-"""Per-key asyncio locks, so concurrent requests of one tenant share one upstream fetch.
+"""Per-key asyncio locks: one writer per company at a time inside this process.
 
 A lock exists only while someone holds or awaits it, so the map cannot grow without bound
 and a lock is never dropped while in use.

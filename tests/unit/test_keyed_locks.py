@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from adapter.workflow.singleflight import KeyedLocks
+from adapter.workflow.keyed_locks import KeyedLocks
 
 
 async def yield_to_others(times: int = 5) -> None:

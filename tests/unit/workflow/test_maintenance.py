@@ -1,0 +1,125 @@
+"""Scheduled work: per company, concurrent, bounded; one tenant cannot stop the others."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+
+from adapter.auth import PassthroughAuthenticator
+from adapter.errors import Unauthorized
+from adapter.observability.context import company_hash
+from adapter.tenancy import Tenant, UpstreamCredential
+from adapter.workflow import JobWorkflow, WorkflowSettings
+from adapter.workflow.maintenance import Maintenance
+from tests.support.clocks import FakeClock
+from tests.support.pleo_payloads import COMPANY_ID, job_json
+from tests.support.workflow_fakes import COMPANY_B, FakePleo, pleo_error
+
+B = Tenant(UpstreamCredential.api_key("key-b"), company_id=COMPANY_B)
+
+
+async def test_one_slow_company_does_not_delay_the_others(
+    pleo: FakePleo, workflow: JobWorkflow, tenant: Tenant
+) -> None:
+    """While one company's round waits on Pleo, another company's round runs to the end."""
+    workflow.configure(tenant)
+    workflow.configure(B)
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json={"data": [], "pagination": {"hasNextPage": False}})
+
+    pleo.list_jobs(callback=slow)
+    pleo.list_jobs(company_id=COMPANY_B)
+    rounds = asyncio.create_task(workflow.maintenance.run_all())
+    for _ in range(1000):  # wait for B's round to finish, bounded, no time passing
+        if workflow.cache.get(COMPANY_B) is not None:
+            break
+        await asyncio.sleep(0)
+    assert workflow.cache.get(COMPANY_B) is not None
+    assert not rounds.done()
+    release.set()
+    assert sorted(await rounds) == sorted([COMPANY_ID, COMPANY_B])
+
+
+async def test_a_failing_company_is_logged_and_retried_sooner_alone(
+    pleo: FakePleo, workflow: JobWorkflow, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A company whose round fails is logged and due again soon; the others keep their
+    normal schedule."""
+    workflow.configure(tenant)
+    workflow.configure(B)
+    pleo.list_jobs(response=pleo_error(500, "BOOM"))
+    pleo.list_jobs(company_id=COMPANY_B)
+    with caplog.at_level(logging.WARNING, logger="adapter.workflow"):
+        await workflow.maintenance.run_all()
+    assert f"company {company_hash(COMPANY_ID)} failed" in caplog.text
+    assert COMPANY_ID not in caplog.text
+    assert workflow.maintenance.due_in(COMPANY_ID) == 10  # close_retry_seconds * 2
+    assert workflow.maintenance.due_in(COMPANY_B) == 60
+
+
+async def test_any_exception_of_one_company_is_contained(clock: FakeClock) -> None:
+    """Even a bug (or a deadline) in one company's round only affects that company."""
+    done: list[str] = []
+
+    async def work(company_id: str, tenant: Tenant) -> bool:
+        if company_id == "broken":
+            "é".encode("ascii")  # a bug of the kind a garbage header once caused
+        if company_id == "late":
+            raise TimeoutError
+        done.append(company_id)
+        return False
+
+    companies = [(c, B) for c in ("broken", "late", "fine")]
+    maintenance = Maintenance(
+        work=work, companies=lambda: companies, settings=WorkflowSettings(), clock=clock
+    )
+    assert sorted(await maintenance.run_all()) == ["broken", "fine", "late"]
+    assert done == ["fine"]
+    assert maintenance.due_in("broken") == maintenance.due_in("late") == 10
+
+
+async def test_the_loop_schedules_configured_companies_one_short_interval_after_start(
+    workflow: JobWorkflow, tenant: Tenant
+) -> None:
+    """On start every configured company falls due after close_retry_seconds, and a stop
+    ends the loop."""
+    workflow.configure(tenant)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(workflow.run(stop))
+    for _ in range(100):
+        if workflow.maintenance.due_in(COMPANY_ID) is not None:
+            break
+        await asyncio.sleep(0)
+    assert workflow.maintenance.due_in(COMPANY_ID) == 5
+    stop.set()
+    await asyncio.wait_for(loop, timeout=10)
+
+
+async def test_companies_no_longer_registered_are_dropped(
+    pleo: FakePleo, workflow: JobWorkflow, clock: FakeClock
+) -> None:
+    """A passthrough company whose credential Pleo later refuses leaves the schedule."""
+    key = Tenant(UpstreamCredential.api_key("key-p"))
+    pleo.discovery(["pending"], company_id=None)
+    await workflow.get_expense(key, "0e0e0e0e-0000-4000-8000-000000000000")
+    assert [c for c, _ in workflow.background_companies()] == [COMPANY_ID]
+    pleo.list_jobs(job_json(), response=pleo_error(401, "UNAUTHORIZED"))
+    await workflow.maintenance.run_all()
+    assert workflow.background_companies() == []
+    clock.advance(3600)
+    assert await workflow.maintenance.run_due() == []
+    assert workflow.maintenance.due_in(COMPANY_ID) is None
+
+
+@pytest.mark.parametrize("header", ["Bearer t\u00e9st", "Basic \u00ff\u00fe", "Bearer a\x00b"])
+def test_a_garbage_authorization_never_becomes_a_tenant(header: str) -> None:
+    """Non-ASCII or control characters in Authorization are a 401, so they can never reach
+    Pleo, the workflow or its scheduled rounds."""
+    with pytest.raises(Unauthorized):
+        PassthroughAuthenticator().authenticate(header)
