@@ -23,9 +23,16 @@ from adapter.mapping import load_mapping_table
 from adapter.observability.access_log import AccessLogMiddleware
 from adapter.observability.metrics import Metrics
 from adapter.observability.request_id import RequestIdMiddleware
+from adapter.passthrough import LegacyApiClient, build_legacy_http_client
 from adapter.settings import Settings, load_settings
 from adapter.store import MemoryStore
-from adapter.web import exception_handlers, expense_routes, health_routes
+from adapter.web import (
+    CollapseSlashesMiddleware,
+    exception_handlers,
+    health_routes,
+    legacy_routes,
+    openapi_routes,
+)
 from adapter.web.health import Readiness, ping_check
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
@@ -36,21 +43,25 @@ class State(TypedDict):
     settings: Settings
     authenticator: Authenticator
     workflow: JobWorkflow
+    legacy_api: LegacyApiClient | None
     readiness: Readiness
     metrics: Metrics
 
 
 def _authenticator(settings: Settings) -> Authenticator:
-    if settings.auth_mode == "credentials":
+    if settings.resolved_auth_mode == "credentials":
         assert settings.credentials_file is not None  # noqa: S101 - enforced by Settings
         return CredentialsFileAuthenticator.from_file(settings.credentials_file)
     return PassthroughAuthenticator()
 
 
 def create_app(
-    settings: Settings | None = None, *, export_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    *,
+    export_transport: httpx.AsyncBaseTransport | None = None,
+    legacy_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """Build the proxy; ``export_transport`` lets tests and the demo route Pleo in-process."""
+    """Build the proxy; the transports let tests and the demo route Pleo in-process."""
     settings = settings or load_settings()
     # Fail at construction, not on the first request: a bad table or file must stop start-up.
     table = load_mapping_table(settings.mappings_dir)
@@ -63,6 +74,20 @@ def create_app(
             max_connections=settings.upstream_max_connections,
             transport=export_transport,
         )
+        # The legacy API has its own pool: its answers are slow or gone independently of v3's.
+        legacy_http: httpx.AsyncClient | None = None
+        legacy_api: LegacyApiClient | None = None
+        if settings.legacy_api_url is not None:
+            legacy_http = build_legacy_http_client(
+                timeout_seconds=settings.upstream_timeout_seconds,
+                max_connections=settings.upstream_max_connections,
+                transport=legacy_transport,
+            )
+            legacy_api = LegacyApiClient(
+                legacy_http,
+                origin=settings.legacy_api_url,
+                max_response_bytes=settings.legacy_max_response_bytes,
+            )
         store = MemoryStore()
         metrics = Metrics()
         client = ExportClient(
@@ -100,6 +125,7 @@ def create_app(
                 "settings": settings,
                 "authenticator": authenticator,
                 "workflow": workflow,
+                "legacy_api": legacy_api,
                 "readiness": readiness,
                 "metrics": metrics,
             }
@@ -108,12 +134,19 @@ def create_app(
             stop.set()
             await background
             await http.aclose()
+            if legacy_http is not None:
+                await legacy_http.aclose()
             await store.aclose()
 
     return Starlette(
-        routes=[*health_routes(), *expense_routes()],
-        # Outermost first: the request id is bound before the access line is written.
-        middleware=[Middleware(RequestIdMiddleware), Middleware(AccessLogMiddleware)],
+        routes=[*health_routes(), *openapi_routes(), *legacy_routes()],
+        # Outermost first: the request id is bound before the access line is written, and the
+        # path is collapsed before the access line reads it.
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(CollapseSlashesMiddleware),
+            Middleware(AccessLogMiddleware),
+        ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

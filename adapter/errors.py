@@ -22,6 +22,7 @@ The tree::
     │   ├── UpstreamTimeout             504 no answer in time
     │   ├── UpstreamProtocolError       502 transport failure, redirect, body breaking the contract
     │   └── ItemUpdateIncomplete        a batched item update failed after earlier batches landed
+    ├── LegacyApiNotConfigured          501 a passed-through legacy route, no legacy API configured
     └── ConfigurationError              stops start-up; never reaches a client
         └── MappingTableError           the mapping tables fail validation
 
@@ -49,6 +50,7 @@ __all__ = [
     "Conflict",
     "DomainError",
     "ItemUpdateIncomplete",
+    "LegacyApiNotConfigured",
     "MappingError",
     "MappingTableError",
     "NotFound",
@@ -255,6 +257,15 @@ class ItemUpdateIncomplete(UpstreamError):
         self.applied = list(applied)
         self.not_applied = list(not_applied)
         self.outcome = outcome
+
+
+class LegacyApiNotConfigured(AdapterError):
+    """A legacy route the proxy passes through to Pleo's legacy API, which is not configured
+    (``ADAPTER_LEGACY_API_URL`` unset: the day Pleo turns it off). Neither the client's
+    mistake nor Pleo's failure: the proxy does not serve this route itself."""
+
+    status_code = 501
+    error_type = "LEGACY_API_NOT_CONFIGURED"
 
 
 class ConfigurationError(AdapterError):

@@ -20,6 +20,8 @@ __all__ = ["Settings", "load_settings"]
 _ENV_PREFIX = "ADAPTER_"
 # Pleo expires a job one hour after its last update; the idle policy must act before that.
 _PLEO_JOB_EXPIRY_SECONDS = 3600
+# A page is held in memory whole; beyond this a setting is a mistake, not a need.
+_PAGE_SIZE_CEILING = 1_000_000
 
 
 class Settings(BaseSettings):
@@ -29,14 +31,16 @@ class Settings(BaseSettings):
         default="https://external.pleo.io",
         description="Origin of Pleo's Export API v3; credentials are sent nowhere else.",
     )
-    legacy_api_url: str = Field(
-        default="https://openapi.pleo.io",
-        description="Origin of Pleo's legacy API (pass-through and comparison).",
+    legacy_api_url: str | None = Field(
+        default=None,
+        description="Origin of Pleo's legacy API, where the legacy routes the proxy does not "
+        "translate are passed through; unset (the legacy API is gone): those routes answer 501.",
     )
-    auth_mode: Literal["passthrough", "credentials"] = Field(
-        default="passthrough",
+    auth_mode: Literal["auto", "passthrough", "credentials"] = Field(
+        default="auto",
         description="passthrough: forward the client's Authorization; credentials: map legacy "
-        "tokens to v3 credentials with ADAPTER_CREDENTIALS_FILE.",
+        "tokens to v3 credentials with ADAPTER_CREDENTIALS_FILE; auto: credentials when "
+        "ADAPTER_CREDENTIALS_FILE is set, else passthrough.",
     )
     credentials_file: Path | None = Field(
         default=None, description="TOML file of tenants (required in credentials mode)."
@@ -67,10 +71,18 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=15.0, gt=0)
     upstream_max_in_flight: int = Field(default=8, ge=1, le=256)
     upstream_max_connections: int = Field(default=20, ge=1, le=1000)
-    default_page_size: int = Field(default=100, ge=1)
-    max_page_size: int = Field(default=1000, ge=1)
+    default_page_size: int = Field(default=100, ge=1, le=_PAGE_SIZE_CEILING)
+    # The proxy's view is one export job, so a page as large as a job loses nothing; a
+    # published client sends pageSize=100000 and never pages.
+    max_page_size: int = Field(default=100_000, ge=1, le=_PAGE_SIZE_CEILING)
     max_ids_per_put: int = Field(default=1000, ge=1)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    legacy_max_response_bytes: int = Field(
+        default=16 * 1_048_576,
+        ge=1024,
+        le=256 * 1_048_576,
+        description="Largest answer read from the legacy API; a larger one is a 502.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto",
@@ -78,9 +90,24 @@ class Settings(BaseSettings):
         "auto: console when stdout is a terminal, else json.",
     )
 
+    @property
+    def resolved_auth_mode(self) -> Literal["passthrough", "credentials"]:
+        """``auto`` resolved: credentials mode exactly when a credentials file is configured."""
+        if self.auth_mode == "auto":
+            return "credentials" if self.credentials_file is not None else "passthrough"
+        return self.auth_mode
+
+    @field_validator("legacy_api_url", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        # ADAPTER_LEGACY_API_URL= (empty) means "no legacy API", like leaving it out.
+        return None if value == "" else value
+
     @field_validator("export_api_url", "legacy_api_url")
     @classmethod
-    def _origin(cls, value: str) -> str:
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             msg = "must be an http(s) origin such as https://external.pleo.io"

@@ -102,6 +102,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 @dataclass(frozen=True, slots=True)
 class _Config:
     settings: Settings
+    legacy_url: str
     legacy_token: str
     credential: UpstreamCredential
     table: MappingTable
@@ -123,6 +124,9 @@ def _config(environ: Mapping[str, str]) -> _Config:
         msg = f"set {_LEGACY_URL} to the legacy API origin, e.g. https://openapi.pleo.io"
         raise ConfigurationError(msg)
     settings = load_settings()
+    if settings.legacy_api_url is None:
+        msg = f"set {_LEGACY_URL} to the legacy API origin, e.g. https://openapi.pleo.io"
+        raise ConfigurationError(msg)
     token = environ.get("PLEO_LEGACY_TOKEN", "")
     if not token:
         msg = "set PLEO_LEGACY_TOKEN to the legacy API token (never on the command line)"
@@ -142,7 +146,7 @@ def _config(environ: Mapping[str, str]) -> _Config:
         first = exc.problems[0] if exc.problems else "unknown problem"
         msg = f"{len(exc.problems)} problem(s) in the mapping tables, first: {first}"
         raise ConfigurationError(msg) from None
-    return _Config(settings, token, credential, table, rules)
+    return _Config(settings, settings.legacy_api_url, token, credential, table, rules)
 
 
 async def _compare(
@@ -157,7 +161,7 @@ async def _compare(
         def legacy(label: str) -> LegacyApiSource:
             return LegacyApiSource(
                 http,
-                base_url=settings.legacy_api_url,
+                base_url=config.legacy_url,
                 token=config.legacy_token,
                 on_progress=bars.callback(label),
             )

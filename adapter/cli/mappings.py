@@ -25,8 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "check",
         help="print the table, validate it, exit 0 when it is usable and 1 when not",
         description=(
-            "Print the field table (legacy field, source, kind/transform, note) and every "
-            "problem found validating it against both models. Exit 0: ok; 1: problems."
+            "Print the field table (legacy field, source, kind/transform, note), every row "
+            "that departs from the seed table (pleo-api.md A.1) and why, and every problem "
+            "found validating it against both models. Exit 0: ok; 1: problems."
         ),
     )
     check.add_argument(
@@ -72,6 +73,11 @@ def render_text(report: TableReport) -> str:
         cells = [line[i].ljust(widths[i]) for i in range(3)]
         lines.append("  ".join([*cells, line[3]]).rstrip())
     lines.append("")
+    if report.departures:
+        count = len(report.departures)
+        lines.append(f"{count} departure(s) from the seed table (pleo-api.md A.1):")
+        lines.extend(f"  - {d.file} {d.row}: {d.reason}" for d in report.departures)
+        lines.append("")
     if report.problems:
         lines.append(f"{len(report.problems)} problem(s):")
         lines.extend(f"  - {problem}" for problem in report.problems)
@@ -81,7 +87,7 @@ def render_text(report: TableReport) -> str:
 
 
 def render_json(report: TableReport) -> str:
-    """One JSON document: ``{directory, ok, fields: [...], problems: [...]}``."""
+    """One JSON document: ``{directory, ok, fields: [...], departures: [...], problems: [...]}``."""
     doc: dict[str, Any] = {
         "directory": str(report.directory),
         "ok": not report.problems,
@@ -92,9 +98,17 @@ def render_json(report: TableReport) -> str:
                 "kind": r.kind,
                 "transform": r.transform,
                 "aggregate": r.aggregate,
+                "fallback": list(r.fallback),
+                "default": r.default,
+                "args": list(r.args),
+                "options": dict(r.options),
                 "note": r.note,
+                "departure": r.departure,
             }
             for r in report.fields
+        ],
+        "departures": [
+            {"file": d.file, "row": d.row, "reason": d.reason} for d in report.departures
         ],
         "problems": [{"file": p.file, "row": p.row, "message": p.message} for p in report.problems],
     }

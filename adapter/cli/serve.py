@@ -32,10 +32,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--port", type=int, default=8080, help="port to bind (default: %(default)s)"
     )
+    parser.add_argument(
+        "--ssl-certfile",
+        default=None,
+        metavar="PATH",
+        help="serve HTTPS with this PEM certificate (chain); to stand in for openapi.pleo.io, "
+        "see the README's 'Standing in for openapi.pleo.io'",
+    )
+    parser.add_argument(
+        "--ssl-keyfile", default=None, metavar="PATH", help="the certificate's PEM private key"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        print("pleo-export-adapter: give --ssl-certfile and --ssl-keyfile both", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
         configure_logging(settings.log_level, log_format=settings.log_format)
@@ -51,5 +64,7 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
     )
     return 0

@@ -3,7 +3,9 @@
 What real clients send (pleo-api.md A.4, B §4.2): ``status`` and ``types`` repeated or
 comma-separated, ``pageOffset``/``pageSize`` as numbers, ``dateFrom``/``dateTo`` as full
 timestamps or bare dates. Unknown parameters are ignored. A ``pageSize`` above the maximum
-is clamped, not refused; anything malformed is a 400 in the legacy error shape.
+is clamped, not refused, and the clamp is recorded (``page_size_limit``) so the answer can
+say so; anything malformed is a 400 in the legacy error shape. All 12 legacy ``types`` of
+Pleo's document are accepted.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class ExpenseQuery:
     date_to: datetime | None = None
     account_id: str | None = None
     tag_id: str | None = None
+    # The maximum pageSize, when the client asked for more (the page was clamped to it).
+    page_size_limit: int | None = None
 
     def matches(self, expense: Expense) -> bool:
         if self.statuses and expense.status not in self.statuses:
@@ -42,9 +46,9 @@ class ExpenseQuery:
         if self.types and expense.type not in self.types:
             return False
         performed = expense.performedAt
-        if self.date_from is not None and (performed is None or performed < self.date_from):
+        if self.date_from is not None and performed < self.date_from:
             return False
-        if self.date_to is not None and (performed is None or performed > self.date_to):
+        if self.date_to is not None and performed > self.date_to:
             return False
         if self.account_id is not None and not _has_account(expense, self.account_id):
             return False
@@ -61,14 +65,13 @@ class Page(Generic[T]):
 
 
 def parse_query(params: QueryParams, *, default_page_size: int, max_page_size: int) -> ExpenseQuery:
+    requested = _integer(params.get("pageSize"), "pageSize", minimum=1, default=default_page_size)
     return ExpenseQuery(
         statuses=_enum_values(params.getlist("status"), LegacyStatus, "status"),
         types=_enum_values(params.getlist("types"), ExpenseType, "types"),
         page_offset=_integer(params.get("pageOffset"), "pageOffset", minimum=0, default=0),
-        page_size=min(
-            _integer(params.get("pageSize"), "pageSize", minimum=1, default=default_page_size),
-            max_page_size,
-        ),
+        page_size=min(requested, max_page_size),
+        page_size_limit=max_page_size if requested > max_page_size else None,
         date_from=_timestamp(params.get("dateFrom"), "dateFrom"),
         date_to=_timestamp(params.get("dateTo"), "dateTo", end_of_day=True),
         account_id=params.get("accountId") or None,

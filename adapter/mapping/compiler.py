@@ -1,15 +1,18 @@
 """Compiling the field rows of ``expense.toml`` into one generated ``build(item) -> dict``.
 
-Each row's source path is resolved against the Export Item model and type-checked against
-its legacy field, then :class:`_Compiler` writes the source of a single function (one dict
-display per legacy object, one comprehension per list) and compiles it once, at load time,
-so mapping an item is one call. Problems go to the shared collector.
+Each row's source paths (``source``, ``fallback``, ``args``) are resolved against the Export
+Item model and type-checked against its legacy field, each ``objects`` rule against the legacy
+model, then :class:`_Compiler` writes the source of a single function (one dict display per
+legacy object, one comprehension per list, a conditional where an object rule says when the
+object is present) and compiles it once, at load time, so mapping an item is one call.
+Problems go to the shared collector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,13 +20,14 @@ from pydantic import BaseModel
 from adapter.export.models import ExportItemV3
 from adapter.legacy.models import Expense, LegacyStatus
 from adapter.mapping.field_rows import check_row_shape
-from adapter.mapping.model import FieldRow
+from adapter.mapping.model import FieldRow, ObjectRule
 from adapter.mapping.paths import (
     LegacyLeaf,
     PathError,
     SourceSegment,
     is_nested_model,
     legacy_leaves,
+    legacy_objects,
     resolve_source,
     unwrap,
 )
@@ -42,6 +46,9 @@ class _Resolved:
     chunks: tuple[tuple[SourceSegment, ...], ...]  # each ends with a list segment
     tail: tuple[SourceSegment, ...]
     transform: Getter | None
+    # paths read from the item root: the fallbacks of ``source``, the transform's extra args
+    fallbacks: tuple[tuple[SourceSegment, ...], ...] = ()
+    args: tuple[tuple[SourceSegment, ...], ...] = ()
 
     @property
     def legacy_depth(self) -> int:
@@ -109,10 +116,12 @@ class _Compiler:
         resolved: Mapping[str, _Resolved],
         rows: Mapping[str, FieldRow],
         problems: Problems,
+        conditions: Mapping[str, list[tuple[tuple[SourceSegment, ...], frozenset[str]]]],
     ) -> None:
         self.resolved = resolved
         self.rows = rows
         self.problems = problems
+        self.conditions = conditions
         self.status_fields: list[str] = []
         self.namespace: dict[str, Any] = {"_same_or_null": same_or_null, "_union": _union}
         self.counter = 0
@@ -164,6 +173,8 @@ class _Compiler:
                 expr = self.leaf(path, depth, consumed, ctx)
             else:
                 expr = self.model(ann.core, f"{path}.", depth, consumed, ctx)
+                if path in self.conditions:
+                    expr = f"({expr} if {self.condition(path)} else None)"
             parts.append(f"{name!r}: {expr}")
         return "{" + ", ".join(parts) + "}"
 
@@ -239,17 +250,39 @@ class _Compiler:
             self.bad(path, f"aggregate {res.row.aggregate!r} given but the source is not a list")
         return self.value(res, ctx)
 
+    def condition(self, path: str) -> str:
+        """All of the object rule's tests: each source value is one of the listed values."""
+        tests = []
+        for segments, values in self.conditions[path]:
+            name = self.fresh("_c")
+            self.namespace[name] = values
+            tests.append(f"({self.walk('item', segments)} in {name})")
+        # A rule whose every test was refused (already a problem) compiles to "present".
+        return " and ".join(tests) or "True"
+
     def value(self, res: _Resolved, ctx: str) -> str:
         expr = self.walk(ctx, res.tail)
-        if res.transform is None:
-            return expr
-        fn = self.fresh("_f")
-        self.namespace[fn] = res.transform
         may_be_null = any(s.nullable for s in res.tail) if res.tail else False
-        if not may_be_null:
-            return f"{fn}({expr})"
+        for fallback in res.fallbacks:
+            # The fallbacks are read from the item root (checked: the row has no list level).
+            tmp = self.fresh("_v")
+            expr = f"({tmp} if ({tmp} := {expr}) is not None else {self.walk('item', fallback)})"
+            may_be_null = any(s.nullable for s in fallback)
+        if res.transform is not None:
+            fn = self.fresh("_f")
+            self.namespace[fn] = res.transform
+            extra = "".join(f", {self.walk('item', arg)}" for arg in res.args)
+            if may_be_null:
+                tmp = self.fresh("_v")
+                expr = f"(None if ({tmp} := {expr}) is None else {fn}({tmp}{extra}))"
+            else:
+                expr = f"{fn}({expr}{extra})"
+        if res.row.default is None:
+            return expr
+        default = self.fresh("_d")
+        self.namespace[default] = res.row.default
         tmp = self.fresh("_v")
-        return f"(None if ({tmp} := {expr}) is None else {fn}({tmp}))"
+        return f"({default} if ({tmp} := {expr}) is None else {tmp})"
 
 
 def _compatible(produced: Any, wanted: Any) -> bool:
@@ -273,6 +306,12 @@ def _resolve_row(
     may_be_null = any(s.nullable for s in tail) if tail else last.element_nullable
     if row.aggregate == "same_or_null":
         may_be_null = True
+    rooted = _rooted_paths(row, chunks, source_core, problems)
+    if rooted is None:
+        return None
+    fallbacks, args = rooted
+    if fallbacks:
+        may_be_null = any(s.nullable for s in fallbacks[-1])
     produced = source_core
     transform = None
     if row.transform is not None:
@@ -285,8 +324,31 @@ def _resolve_row(
                 f"source {row.source!r} is {getattr(source_core, '__name__', source_core)}",
             )
             return None
+        for arg, wanted in zip(args, spec.extra, strict=False):
+            if not _compatible(arg[-1].core, wanted):
+                problems.add(
+                    EXPENSE_FILE,
+                    row.legacy,
+                    f"transform {spec.name!r} takes {wanted.__name__} as an extra source, "
+                    f"{'.'.join(s.wire for s in arg)!r} is not",
+                )
+                return None
         produced = spec.produces
-        transform = spec.factory(tables)
+        transform = spec.factory(tables, row.options)
+    if row.default is not None:
+        if not _compatible(produced, str) or (
+            isinstance(produced, type)
+            and issubclass(produced, Enum)
+            and row.default not in {m.value for m in produced}
+        ):
+            problems.add(
+                EXPENSE_FILE,
+                row.legacy,
+                f"default {row.default!r} is not a value of "
+                f"{getattr(produced, '__name__', produced)}",
+            )
+            return None
+        may_be_null = False
     if row.aggregate is not None and row.aggregate in AGGREGATES:
         shape = AGGREGATES[row.aggregate].shape
         if (shape == "list") != ("[]" in row.legacy):
@@ -312,11 +374,87 @@ def _resolve_row(
             f"source {row.source!r} can be null but the legacy field cannot",
         )
         return None
-    return _Resolved(row, leaf, chunks, tail, transform)
+    return _Resolved(row, leaf, chunks, tail, transform, fallbacks, args)
+
+
+def _rooted_paths(
+    row: FieldRow,
+    chunks: tuple[tuple[SourceSegment, ...], ...],
+    source_core: Any,
+    problems: Problems,
+) -> tuple[tuple[tuple[SourceSegment, ...], ...], tuple[tuple[SourceSegment, ...], ...]] | None:
+    """Resolve ``fallback`` and ``args``: plain paths from the item root, on a row without lists."""
+    if not (row.fallback or row.args):
+        return (), ()
+    if chunks or "[]" in row.legacy:
+        problems.add(
+            EXPENSE_FILE, row.legacy, "'fallback' and 'args' are only possible without list levels"
+        )
+        return None
+    resolved: dict[str, list[tuple[SourceSegment, ...]]] = {"fallback": [], "args": []}
+    for key in ("fallback", "args"):
+        for path in getattr(row, key):
+            try:
+                segments = tuple(resolve_source(ExportItemV3, path))
+            except PathError as exc:
+                problems.add(EXPENSE_FILE, row.legacy, f"{key} does not exist: {exc}")
+                return None
+            if any(s.is_list for s in segments):
+                problems.add(EXPENSE_FILE, row.legacy, f"{key} {path!r} steps into a list")
+                return None
+            if key == "fallback" and not _compatible(segments[-1].core, source_core):
+                problems.add(
+                    EXPENSE_FILE,
+                    row.legacy,
+                    f"fallback {path!r} is not the same kind of value as source {row.source!r}",
+                )
+                return None
+            resolved[key].append(segments)
+    return tuple(resolved["fallback"]), tuple(resolved["args"])
+
+
+def _object_conditions(
+    rules: list[ObjectRule], known_values: Mapping[str, frozenset[str]], problems: Problems
+) -> dict[str, list[tuple[tuple[SourceSegment, ...], frozenset[str]]]]:
+    """Check each ``objects`` rule against both models; the compiled tests by legacy path."""
+    objects = {path: nullable for path, nullable in legacy_objects(Expense) if "[]" not in path}
+    conditions: dict[str, list[tuple[tuple[SourceSegment, ...], frozenset[str]]]] = {}
+    for rule in rules:
+        where = f"objects {rule.legacy}"
+        if rule.legacy in conditions:
+            problems.add(EXPENSE_FILE, where, "two rules for the same legacy object")
+            continue
+        if rule.legacy not in objects:
+            problems.add(EXPENSE_FILE, where, "not a legacy object (outside lists) of Expense")
+            continue
+        if not objects[rule.legacy]:
+            problems.add(EXPENSE_FILE, where, "the legacy object cannot be null")
+            continue
+        tests = []
+        for path, values in rule.present_when.items():
+            try:
+                segments = tuple(resolve_source(ExportItemV3, path))
+            except PathError as exc:
+                problems.add(EXPENSE_FILE, where, f"present_when source does not exist: {exc}")
+                continue
+            if any(s.is_list for s in segments) or not _compatible(segments[-1].core, str):
+                problems.add(EXPENSE_FILE, where, f"present_when {path!r} is not a text value")
+                continue
+            unknown = sorted(values - known_values.get(path, values))
+            if unknown:
+                problems.add(
+                    EXPENSE_FILE, where, f"present_when {path!r}: unknown value(s) {unknown}"
+                )
+            tests.append((segments, values))
+        conditions[rule.legacy] = tests
+    return conditions
 
 
 def compile_fields(
-    rows: list[FieldRow], tables: TransformTables, problems: Problems
+    rows: list[FieldRow],
+    tables: TransformTables,
+    problems: Problems,
+    objects: list[ObjectRule] | None = None,
 ) -> tuple[Getter, tuple[str, ...]]:
     leaves = {leaf.path: leaf for leaf in legacy_leaves(Expense)}
     by_path: dict[str, FieldRow] = {}
@@ -343,6 +481,9 @@ def compile_fields(
             res = _resolve_row(row, leaves[path], tables, problems)
             if res is not None:
                 resolved[path] = res
-    compiler = _Compiler(resolved, by_path, problems)
+    # The item types table names every v3 type the proxy knows; a rule on ``type`` must too.
+    known = {"type": frozenset(row.v3 for row in tables.types.rows)}
+    conditions = _object_conditions(objects or [], known, problems)
+    compiler = _Compiler(resolved, by_path, problems, conditions)
     build = compiler.function()
     return build, tuple(compiler.status_fields)

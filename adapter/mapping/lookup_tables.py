@@ -29,10 +29,26 @@ from adapter.mapping.reading import (
 )
 from adapter.mapping.transforms import CurrencyTable, TypeRow, TypeTable
 
-__all__ = ["EXPORT_ITEM_TYPES_V3", "parse_currencies", "parse_statuses", "parse_types"]
+__all__ = [
+    "EXPORT_ITEM_SUB_TYPES_V3",
+    "EXPORT_ITEM_TYPES_V3",
+    "parse_currencies",
+    "parse_statuses",
+    "parse_types",
+]
 
 # pleo-api.md B §2.8.1: every value of ExportItemTypeV3 must have a row in types.toml.
 EXPORT_ITEM_TYPES_V3 = tuple(t.value for t in ExportItemType)
+# ExportItemSubTypeV3 (B §2.8.1): the values a types.toml row's sub_type may name.
+EXPORT_ITEM_SUB_TYPES_V3 = (
+    "reimbursement_to_employee_refund",
+    "reimbursement_to_company",
+    "reimbursement_to_employee",
+    "invoice_payment_returned",
+    "invoice_payment_sent",
+    "interest",
+)
+_TYPE_ROW_KEYS = frozenset({"v3", "sub_type", "legacy", "note", "departure"})
 
 
 # --- statuses.toml ---------------------------------------------------------------------------
@@ -157,22 +173,42 @@ def parse_types(doc: Mapping[str, Any], problems: Problems) -> TypeTable | None:
     default = _enum(ExpenseType, doc.get("default"), f, "default", "legacy type", problems)
     rows: list[TypeRow] = []
     seen: set[str] = set()
+    seen_pairs: set[tuple[str, str | None]] = set()
     for raw in table_rows(doc, "types", f, problems):
-        name = f"types {raw.get('v3')}"
-        unknown_keys(raw, frozenset({"v3", "legacy", "note"}), f, name, problems)
+        sub_type = raw.get("sub_type")
+        name = f"types {raw.get('v3')}" + (f" subType {sub_type}" if sub_type else "")
+        unknown_keys(raw, _TYPE_ROW_KEYS, f, name, problems)
         v3 = raw.get("v3")
         legacy = _enum(ExpenseType, raw.get("legacy"), f, name, "legacy type", problems)
         if not isinstance(v3, str) or not v3:
             problems.add(f, name, "'v3' (the Export Item type) must be a non-empty string")
             continue
-        if v3 in seen:
-            problems.add(f, name, "two rows for the same v3 type")
-        seen.add(v3)
+        if sub_type is not None and sub_type not in EXPORT_ITEM_SUB_TYPES_V3:
+            known = ", ".join(EXPORT_ITEM_SUB_TYPES_V3)
+            problems.add(f, name, f"unknown sub_type {sub_type!r} (known: {known})")
+            continue
+        if (v3, sub_type) in seen_pairs:
+            problems.add(f, name, "two rows for the same v3 type and subType")
+        seen_pairs.add((v3, sub_type))
+        if sub_type is None:
+            seen.add(v3)
         if legacy is not None:
-            rows.append(TypeRow(v3, legacy, str(raw.get("note", ""))))
+            rows.append(
+                TypeRow(
+                    v3,
+                    legacy,
+                    str(raw.get("note", "")),
+                    sub_type=sub_type,
+                    departure=text(raw, "departure", f, name, problems),
+                )
+            )
     for v3_type in EXPORT_ITEM_TYPES_V3:
         if v3_type not in seen:
-            problems.add(f, f"types {v3_type}", "ExportItemTypeV3 value has no row")
+            problems.add(f, f"types {v3_type}", "ExportItemTypeV3 value has no plain row")
+    for v3_type, sub_type in seen_pairs:
+        if sub_type is not None and v3_type not in seen:
+            where = f"types {v3_type} subType {sub_type}"
+            problems.add(f, where, "the type has no row without sub_type")
     if default is None:
         return None
     return TypeTable(tuple(rows), default, str(doc.get("default_note", "")))

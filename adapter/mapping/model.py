@@ -21,7 +21,15 @@ from adapter.export.models import (
 from adapter.legacy.models import LegacyStatus
 from adapter.mapping.transforms import CurrencyTable, TypeTable
 
-__all__ = ["FieldRow", "MappingTable", "StatusRule", "StatusTable", "TableReport"]
+__all__ = [
+    "Departure",
+    "FieldRow",
+    "MappingTable",
+    "ObjectRule",
+    "StatusRule",
+    "StatusTable",
+    "TableReport",
+]
 
 
 # --- the table as loaded ---------------------------------------------------------------------
@@ -29,7 +37,13 @@ __all__ = ["FieldRow", "MappingTable", "StatusRule", "StatusTable", "TableReport
 
 @dataclass(frozen=True, slots=True)
 class FieldRow:
-    """One row of ``expense.toml``."""
+    """One row of ``expense.toml``.
+
+    ``fallback``: further source paths read in order while the value is null; ``default``: the
+    value when every source is null; ``args``: extra source values passed to the transform;
+    ``options``: the transform's fixed choices; ``departure``: why this row departs from the
+    seed table (pleo-api.md A.1), listed by ``mappings check``.
+    """
 
     legacy: str
     source: str | None
@@ -37,6 +51,34 @@ class FieldRow:
     transform: str | None
     aggregate: str | None
     note: str
+    fallback: tuple[str, ...] = ()
+    default: str | None = None
+    args: tuple[str, ...] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+    departure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRule:
+    """One row of ``expense.toml`` ``objects``: when a nullable legacy object is present.
+
+    ``present_when`` maps Export Item source paths to the values that make the object present
+    (all must hold); otherwise the object is ``null``.
+    """
+
+    legacy: str
+    present_when: Mapping[str, frozenset[str]]
+    note: str
+    departure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A row that departs from the seed table (A.1/A.2) and why: what ``mappings check`` lists."""
+
+    file: str
+    row: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +114,7 @@ class MappingTable:
     statuses: StatusTable
     types: TypeTable
     currencies: CurrencyTable
+    objects: tuple[ObjectRule, ...]
     # item -> the Expense as a plain dict, every key but the item_status fields
     build: Callable[[ExportItemV3], dict[str, Any]] = field(repr=False, compare=False)
     status_fields: tuple[str, ...] = ()
@@ -92,3 +135,4 @@ class TableReport:
     fields: tuple[FieldRow, ...]
     problems: tuple[TableProblem, ...]
     table: MappingTable | None
+    departures: tuple[Departure, ...] = ()

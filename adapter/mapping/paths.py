@@ -23,6 +23,7 @@ __all__ = [
     "SourceSegment",
     "is_nested_model",
     "legacy_leaves",
+    "legacy_objects",
     "resolve_source",
     "unwrap",
 ]
@@ -94,6 +95,19 @@ def legacy_leaves(model: type[BaseModel], prefix: str = "") -> list[LegacyLeaf]:
         else:
             leaves.append(LegacyLeaf(path, ann.core, ann.nullable))
     return leaves
+
+
+def legacy_objects(model: type[BaseModel], prefix: str = "") -> list[tuple[str, bool]]:
+    """Every nested-object path of ``model`` (not the value models) and whether it may be null."""
+    found: list[tuple[str, bool]] = []
+    for name, field in model.model_fields.items():
+        ann = unwrap(field.annotation)
+        path = f"{prefix}{name}{'[]' if ann.is_list else ''}"
+        if is_nested_model(ann.core):
+            if not ann.is_list:
+                found.append((path, ann.nullable))
+            found.extend(legacy_objects(ann.core, f"{path}."))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

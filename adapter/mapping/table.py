@@ -17,14 +17,22 @@ from pathlib import Path
 
 from adapter.errors import MappingTableError
 from adapter.mapping.compiler import compile_fields
-from adapter.mapping.field_rows import FIELD_KINDS, parse_fields
+from adapter.mapping.field_rows import FIELD_KINDS, parse_fields, parse_objects
 from adapter.mapping.lookup_tables import (
     EXPORT_ITEM_TYPES_V3,
     parse_currencies,
     parse_statuses,
     parse_types,
 )
-from adapter.mapping.model import FieldRow, MappingTable, StatusRule, StatusTable, TableReport
+from adapter.mapping.model import (
+    Departure,
+    FieldRow,
+    MappingTable,
+    ObjectRule,
+    StatusRule,
+    StatusTable,
+    TableReport,
+)
 from adapter.mapping.reading import (
     CURRENCY_FILE,
     EXPENSE_FILE,
@@ -33,13 +41,15 @@ from adapter.mapping.reading import (
     Problems,
     read,
 )
-from adapter.mapping.transforms import TransformTables
+from adapter.mapping.transforms import TransformTables, TypeRow
 
 __all__ = [
     "EXPORT_ITEM_TYPES_V3",
     "FIELD_KINDS",
+    "Departure",
     "FieldRow",
     "MappingTable",
+    "ObjectRule",
     "StatusRule",
     "StatusTable",
     "TableReport",
@@ -75,12 +85,15 @@ def check_tables(directory: Path | None = None) -> TableReport:
     types_doc = read(directory, TYPES_FILE, problems)
     currency_doc = read(directory, CURRENCY_FILE, problems)
     fields = parse_fields(expense_doc, problems) if expense_doc is not None else []
+    objects = parse_objects(expense_doc, problems) if expense_doc is not None else []
     statuses = parse_statuses(status_doc, problems) if status_doc is not None else None
     types = parse_types(types_doc, problems) if types_doc is not None else None
     currencies = parse_currencies(currency_doc, problems) if currency_doc is not None else None
     table = None
     if types is not None and currencies is not None and expense_doc is not None:
-        build, status_fields = compile_fields(fields, TransformTables(currencies, types), problems)
+        build, status_fields = compile_fields(
+            fields, TransformTables(currencies, types), problems, objects
+        )
         if not problems.items and statuses is not None:
             table = MappingTable(
                 directory=directory,
@@ -88,10 +101,32 @@ def check_tables(directory: Path | None = None) -> TableReport:
                 statuses=statuses,
                 types=types,
                 currencies=currencies,
+                objects=tuple(objects),
                 build=build,
                 status_fields=status_fields,
             )
-    return TableReport(directory, tuple(fields), tuple(problems.items), table)
+    departures = _departures(fields, objects, types.rows if types is not None else ())
+    return TableReport(directory, tuple(fields), tuple(problems.items), table, departures)
+
+
+def _departures(
+    fields: list[FieldRow], objects: list[ObjectRule], type_rows: tuple[TypeRow, ...]
+) -> tuple[Departure, ...]:
+    """Every row that says it departs from the seed table, in file order."""
+    found = [Departure(EXPENSE_FILE, f.legacy, f.departure) for f in fields if f.departure]
+    found += [
+        Departure(EXPENSE_FILE, f"objects {o.legacy}", o.departure) for o in objects if o.departure
+    ]
+    found += [
+        Departure(
+            TYPES_FILE,
+            f"types {r.v3}" + (f" subType {r.sub_type}" if r.sub_type else ""),
+            r.departure,
+        )
+        for r in type_rows
+        if r.departure
+    ]
+    return tuple(found)
 
 
 def load_mapping_table(directory: Path | None = None) -> MappingTable:

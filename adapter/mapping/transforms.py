@@ -2,9 +2,11 @@
 
 A transform turns one non-null source value into one legacy value; the engine passes null
 through without calling it. Each declares the source type it accepts and the legacy type it
-produces, so the table check can reject a row that wires it to the wrong fields. A factory
-receives the data tables it needs (currencies, types) once, at load time, and returns the
-function used per item.
+produces, so the table check can reject a row that wires it to the wrong fields. A transform
+may also take extra source values (a row's ``args``, possibly null) and fixed ``options``
+from the row (each a value of the type it produces). A factory receives the data tables it
+needs (currencies, types) and the row's options once, at load time, and returns the function
+used per item.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 
 from adapter.errors import MappingError
 from adapter.export.models import ExportItemFile, MoneyModel
-from adapter.legacy.models import ExpenseType, LegacyAmount, Receipt
+from adapter.legacy.models import CardTransactionState, ExpenseType, LegacyAmount, Receipt
 
 __all__ = [
     "AGGREGATES",
@@ -55,24 +57,32 @@ class CurrencyTable:
 
 @dataclass(frozen=True, slots=True)
 class TypeRow:
+    """One ``types.toml`` row; ``sub_type`` None matches any subType of ``v3``."""
+
     v3: str
     legacy: ExpenseType
     note: str
+    sub_type: str | None = None
+    departure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TypeTable:
-    """``types.toml``: v3 item type -> legacy ExpenseType, with a default for the unknown."""
+    """``types.toml``: v3 item type (and subType) -> legacy ExpenseType, default for the unknown."""
 
     rows: tuple[TypeRow, ...]
     default: ExpenseType
     default_note: str
 
-    def lookup(self, v3_type: str) -> ExpenseType:
-        for row in self.rows:
-            if row.v3 == v3_type:
-                return row.legacy
-        return self.default
+    def lookup(self, v3_type: str, sub_type: str | None = None) -> ExpenseType:
+        """The row of (type, subType) if there is one, else of the type alone, else default."""
+        mapping = self.as_mapping()
+        if sub_type is not None and (v3_type, sub_type) in mapping:
+            return mapping[(v3_type, sub_type)]
+        return mapping.get((v3_type, None), self.default)
+
+    def as_mapping(self) -> dict[tuple[str, str | None], ExpenseType]:
+        return {(row.v3, row.sub_type): row.legacy for row in self.rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +130,7 @@ def same_or_null(values: Iterable[Any]) -> Any:
     return first
 
 
-def _money(tables: TransformTables) -> Callable[[Any], Any]:
+def _money(tables: TransformTables, _options: Mapping[str, str]) -> Callable[..., Any]:
     currencies = tables.currencies
     if currencies.legacy_units == "minor":
         return lambda money: {"value": money.value, "currency": money.currency}
@@ -139,25 +149,42 @@ def _money(tables: TransformTables) -> Callable[[Any], Any]:
     return money
 
 
-def _expense_type(tables: TransformTables) -> Callable[[Any], Any]:
-    lookup = {row.v3: row.legacy for row in tables.types.rows}
+def _expense_type(tables: TransformTables, _options: Mapping[str, str]) -> Callable[..., Any]:
+    lookup = tables.types.as_mapping()
     default = tables.types.default
-    return lambda v3_type: lookup.get(v3_type, default)
+
+    def expense_type(v3_type: str, sub_type: str | None = None) -> ExpenseType:
+        exact = lookup.get((v3_type, sub_type)) if sub_type is not None else None
+        return exact or lookup.get((v3_type, None), default)
+
+    return expense_type
 
 
-def _receipt_id(_tables: TransformTables) -> Callable[[Any], Any]:
+def _receipt_id(_tables: TransformTables, _options: Mapping[str, str]) -> Callable[..., Any]:
     return receipt_id
+
+
+def _amount_sign(_tables: TransformTables, options: Mapping[str, str]) -> Callable[..., Any]:
+    negative = CardTransactionState(options["negative"])
+    otherwise = CardTransactionState(options["otherwise"])
+    return lambda money: negative if money.value < 0 else otherwise
 
 
 @dataclass(frozen=True, slots=True)
 class Transform:
-    """A named transform: what it accepts, what it produces, and how to build it."""
+    """A named transform: what it accepts, what it produces, and how to build it.
+
+    ``extra`` types the optional extra source values (a row's ``args``, each may be null);
+    ``options`` names the row options it requires, each a value of ``produces``.
+    """
 
     name: str
     accepts: type
     produces: type
-    factory: Callable[[TransformTables], Callable[[Any], Any]]
+    factory: Callable[[TransformTables, Mapping[str, str]], Callable[..., Any]]
     doc: str
+    extra: tuple[type, ...] = ()
+    options: frozenset[str] = frozenset()
 
 
 TRANSFORMS: Mapping[str, Transform] = {
@@ -175,7 +202,17 @@ TRANSFORMS: Mapping[str, Transform] = {
             str,
             ExpenseType,
             _expense_type,
-            "v3 item type -> legacy ExpenseType via types.toml (default for unknown types)",
+            "v3 item type (+ optional subType arg) -> legacy ExpenseType via types.toml "
+            "(the (type, subType) row, else the type's row, else the default)",
+            extra=(str,),
+        ),
+        Transform(
+            "amount_sign",
+            MoneyModel,
+            CardTransactionState,
+            _amount_sign,
+            "MoneyModel -> options.negative when the value is below zero, else options.otherwise",
+            options=frozenset({"negative", "otherwise"}),
         ),
         Transform(
             "receipt_id",

@@ -1,7 +1,15 @@
 """The HTTP surface: legacy routes, health, the legacy error body and its handlers."""
 
 from adapter.web.errors import exception_handlers
-from adapter.web.expenses import expense_routes
 from adapter.web.health import health_routes
+from adapter.web.legacy_routes import legacy_routes
+from adapter.web.openapi import openapi_routes
+from adapter.web.paths import CollapseSlashesMiddleware
 
-__all__ = ["exception_handlers", "expense_routes", "health_routes"]
+__all__ = [
+    "CollapseSlashesMiddleware",
+    "exception_handlers",
+    "health_routes",
+    "legacy_routes",
+    "openapi_routes",
+]

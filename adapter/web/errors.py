@@ -13,6 +13,10 @@ exception                       status  why
 ``MappingError``                502     Pleo sent an item the table cannot read
 anything unexpected             500     logged with its traceback, body generic
 ==============================  ======  =========================================
+
+In passthrough auth mode a credential Pleo's Export API refuses (401) is most often a legacy
+token sent unchanged, so that 401's message says how to keep legacy tokens working
+(credentials mode).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from adapter.errors import (
     DomainError,
     MappingError,
     StatusChangeRefused,
+    UpstreamAuthError,
     UpstreamError,
 )
 from adapter.observability.context import request_context
@@ -98,7 +103,21 @@ async def _adapter_error(request: Request, exc: Exception) -> Response:
             getattr(exc, "upstream_type", None),
             status,
         )
-    return error_response(request, status, exc.message, exc.headers)
+    return error_response(request, status, _message(request, exc), exc.headers)
+
+
+_CREDENTIALS_MODE_ADVICE = (
+    " Legacy API tokens do not work on Pleo's Export API: to keep using them, configure "
+    "credentials mode (ADAPTER_CREDENTIALS_FILE, ADAPTER_AUTH_MODE=credentials or auto)."
+)
+
+
+def _message(request: Request, exc: AdapterError) -> str:
+    settings = getattr(request.state, "settings", None)
+    passthrough = settings is not None and settings.resolved_auth_mode == "passthrough"
+    if passthrough and type(exc) is UpstreamAuthError:
+        return exc.message + _CREDENTIALS_MODE_ADVICE
+    return exc.message
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,19 +1,21 @@
-"""The ``/v1/expenses`` endpoints legacy integrations call (pleo-api.md A.4, A.7).
+"""The translated legacy endpoints: ``/v1/expenses`` and its receipts (pleo-api.md A.4, A.7).
 
 Routes authenticate, parse and answer; everything about jobs is the workflow's business, and
-nothing here talks to httpx.
+nothing here talks to httpx. :data:`TRANSLATED` maps each (path template, method) of the
+legacy route table that the proxy translates to its endpoint. A receipt's ``url`` is Pleo's
+signed download URL: it goes to the client allowed to see the expense and is never logged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Route
 
 from adapter.auth import Authenticator
-from adapter.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from adapter.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from adapter.legacy.query import parse_query
 from adapter.legacy.updates import parse_bulk_update, parse_single_update
 from adapter.observability.context import bind_company
@@ -22,7 +24,7 @@ from adapter.tenancy import Tenant
 from adapter.web.responses import LegacyJSONResponse, json_array
 from adapter.workflow import JobWorkflow, StatusUpdate
 
-__all__ = ["expense_routes"]
+__all__ = ["TRANSLATED"]
 
 
 def _services(request: Request) -> tuple[Settings, Authenticator, JobWorkflow]:
@@ -45,11 +47,14 @@ async def list_expenses(request: Request) -> LegacyJSONResponse:
         max_page_size=settings.max_page_size,
     )
     page = await workflow.list_expenses(tenant, query)
-    page_info = {
+    page_info: dict[str, Any] = {
         "pageSize": len(page.expenses),
         "totalCount": page.total_count,
         "nextPageOffset": page.next_page_offset,
     }
+    if query.page_size_limit is not None:
+        # The client asked for more than one page may hold: nextPageOffset leads to the rest.
+        page_info["maxPageSize"] = query.page_size_limit
     return LegacyJSONResponse(
         {"expenses": json_array(page.expenses), "metadata": {"pageInfo": page_info}}
     )
@@ -58,8 +63,27 @@ async def list_expenses(request: Request) -> LegacyJSONResponse:
 async def get_expense(request: Request) -> LegacyJSONResponse:
     _, authenticator, workflow = _services(request)
     tenant = _tenant(request, authenticator)
-    expense = await workflow.get_expense(tenant, request.path_params["expense_id"])
+    expense = await workflow.get_expense(tenant, request.path_params["expenseId"])
     return LegacyJSONResponse(orjson.Fragment(expense))
+
+
+async def list_receipts(request: Request) -> LegacyJSONResponse:
+    _, authenticator, workflow = _services(request)
+    tenant = _tenant(request, authenticator)
+    receipts = await workflow.list_receipts(tenant, request.path_params["expenseId"])
+    return LegacyJSONResponse([receipt.model_dump() for receipt in receipts])
+
+
+async def get_receipt(request: Request) -> LegacyJSONResponse:
+    _, authenticator, workflow = _services(request)
+    tenant = _tenant(request, authenticator)
+    expense_id = request.path_params["expenseId"]
+    receipt_id = request.path_params["receiptId"]
+    for receipt in await workflow.list_receipts(tenant, expense_id):
+        if receipt.id == receipt_id:
+            return LegacyJSONResponse(receipt.model_dump())
+    msg = f"Expense {expense_id} has no receipt {receipt_id}."
+    raise NotFound(msg, error_type="RECEIPT_NOT_FOUND")
 
 
 async def update_expenses(request: Request) -> LegacyJSONResponse:
@@ -74,7 +98,7 @@ async def update_expense(request: Request) -> LegacyJSONResponse:
     settings, authenticator, workflow = _services(request)
     tenant = _tenant(request, authenticator)
     body = await _read_json(request, settings.max_body_bytes)
-    change = parse_single_update(body, request.path_params["expense_id"])
+    change = parse_single_update(body, request.path_params["expenseId"])
     return _update_response(await workflow.set_statuses(tenant, [change]))
 
 
@@ -112,15 +136,13 @@ async def _read_json(request: Request, max_bytes: int) -> Any:
         raise BadRequest(msg, error_type="INVALID_JSON") from None
 
 
-def expense_routes() -> list[BaseRoute]:
-    # Both spellings are served directly: a redirect would make some clients drop the PUT body.
-    return [
-        Route("/v1/expenses", list_expenses, methods=["GET"]),
-        Route("/v1/expenses/", list_expenses, methods=["GET"]),
-        Route("/v1/expenses", update_expenses, methods=["PUT"]),
-        Route("/v1/expenses/", update_expenses, methods=["PUT"]),
-        Route("/v1/expenses/{expense_id}", get_expense, methods=["GET"]),
-        Route("/v1/expenses/{expense_id}/", get_expense, methods=["GET"]),
-        Route("/v1/expenses/{expense_id}", update_expense, methods=["PUT"]),
-        Route("/v1/expenses/{expense_id}/", update_expense, methods=["PUT"]),
-    ]
+Endpoint = Callable[[Request], Awaitable[LegacyJSONResponse]]
+
+TRANSLATED: Mapping[tuple[str, str], Endpoint] = {
+    ("/v1/expenses", "GET"): list_expenses,
+    ("/v1/expenses", "PUT"): update_expenses,
+    ("/v1/expenses/{expenseId}", "GET"): get_expense,
+    ("/v1/expenses/{expenseId}", "PUT"): update_expense,
+    ("/v1/expenses/{expenseId}/receipts", "GET"): list_receipts,
+    ("/v1/expenses/{expenseId}/receipts/{receiptId}", "GET"): get_receipt,
+}

@@ -113,7 +113,11 @@ def export_items(draw: st.DrawFn) -> ExportItemV3:
                 max_size=3,
             )
         ),
-        "supplier": maybe(st.builds(lambda t: {"taxIdentifier": t}, st.none() | text)),
+        "supplier": maybe(
+            st.builds(
+                lambda t, n: {"taxIdentifier": t, "name": n}, st.none() | text, st.none() | text
+            )
+        ),
         "team": maybe(st.builds(lambda i: {"id": i, "name": "T"}, ids)),
         "user": maybe(
             st.builds(lambda i, c: {"id": i, "name": "U", "code": c}, ids, st.none() | text)
@@ -211,3 +215,24 @@ def test_any_sequence_of_puts_never_leaves_a_terminal_status(
         if update is not None:
             assert before is None or not ExportJobItemStatus(before).is_terminal
             status = update.status.value
+
+
+CARD_TYPES = frozenset(
+    ["card_purchase", "card_invoice", "chargeback", "refund", "atm_withdrawal", "personal_spend"]
+)
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items(), status=st.sampled_from(ITEM_STATUSES))
+def test_every_expense_has_the_legacy_documents_shape(item: ExportItemV3, status: str) -> None:
+    """amountOriginal is the supplier amount; cardTransaction is there exactly for card types,
+    then with a state and a merchant name; the type is one of the document's 12."""
+    expense = to_expense(TABLE, item, status)
+    supplier = item.amount.in_supplier_currency
+    exponent = TABLE.currencies.exponent(supplier.currency)
+    assert expense.amountOriginal.value.scaleb(exponent) == supplier.value
+    assert (expense.cardTransaction is not None) == (item.type in CARD_TYPES)
+    if expense.cardTransaction is not None:
+        negative = item.amount.in_wallet_currency.value < 0
+        assert expense.cardTransaction.state == ("REFUND" if negative else "PRESENTMENT")
+        assert isinstance(expense.cardTransaction.merchant.name, str)

@@ -23,7 +23,12 @@ def item(name: str) -> ExportItemV3:
 
 
 def pluck(data: Any, path: str) -> Any:
-    """The value(s) at a legacy path of a dumped Expense; ``[]`` levels flatten into one list."""
+    """The value(s) at a legacy path of a dumped Expense; ``[]`` levels flatten into one list.
+
+    Below a null object (a non-card expense's ``cardTransaction``) every leaf reads null.
+    """
+    if data is None:
+        return None
     head, _, rest = path.partition(".")
     if head.endswith("[]"):
         values = data[head[:-2]]

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -114,9 +115,15 @@ def _child_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _ready(process: ManagedProcess, path: str, ready_line: str | None, deadline: float) -> bool:
+def _ready(
+    process: ManagedProcess,
+    path: str,
+    ready_line: str | None,
+    deadline: float,
+    verify: ssl.SSLContext | bool = True,
+) -> bool:
     """Poll ``path`` until 200 (True) or the process exits (False); raise past the deadline."""
-    with httpx.Client(base_url=process.url, timeout=1.0) as client:
+    with httpx.Client(base_url=process.url, timeout=1.0, verify=verify) as client:
         while time.monotonic() < deadline:
             if not process.alive():
                 return False
@@ -145,13 +152,17 @@ def _launch(
     logdir: Path,
     ready_path: str,
     ready_line: str | None = None,
+    tls_ca: Path | None = None,
 ) -> ManagedProcess:
-    """Start ``python -m adapter <args> --host --port`` on a free port, retrying on exit."""
+    """Start ``python -m adapter <args> --host --port`` on a free port, retrying on exit.
+
+    With ``tls_ca`` the process serves HTTPS (its certificate signed by that CA file).
+    """
     logdir.mkdir(parents=True, exist_ok=True)
     last_log = ""
     for _attempt in range(START_ATTEMPTS):
         port = free_port()
-        url = f"http://{HOST}:{port}"
+        url = f"{'https' if tls_ca is not None else 'http'}://{HOST}:{port}"
         log_path = logdir / f"{name}-{port}.log"
         command = [sys.executable, "-m", "adapter", *args, "--host", HOST, "--port", str(port)]
         with log_path.open("wb") as log:
@@ -166,7 +177,11 @@ def _launch(
         process = ManagedProcess(name=name, popen=popen, url=url, log_path=log_path)
         try:
             line = None if ready_line is None else ready_line.format(url=url)
-            if _ready(process, ready_path, line, time.monotonic() + READY_TIMEOUT_SECONDS):
+            verify: ssl.SSLContext | bool = (
+                ssl.create_default_context(cafile=str(tls_ca)) if tls_ca is not None else True
+            )
+            deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+            if _ready(process, ready_path, line, deadline, verify):
                 return process
         except BaseException:
             process.stop()
@@ -283,18 +298,40 @@ def start_proxy(
     logdir: Path,
     *,
     sandbox_url: str,
-    credentials_file: Path,
+    credentials_file: Path | None,
     extra_env: Mapping[str, str] | None = None,
+    auth_mode: str = "credentials",
+    legacy_api_url: str | None = None,
+    tls: tuple[Path, Path, Path] | None = None,
 ) -> ManagedProcess:
-    """``python -m adapter serve`` in credentials mode, ready once ``/readyz`` answers 200."""
+    """``python -m adapter serve``, ready once ``/readyz`` answers 200.
+
+    Credentials mode by default; ``auth_mode`` may be ``auto`` or ``passthrough`` (then
+    ``credentials_file`` may be None). ``legacy_api_url`` is where non-expense legacy routes
+    are passed through (None: the legacy API is gone). ``tls`` = (certificate, key, CA file)
+    serves HTTPS with ``--ssl-certfile``/``--ssl-keyfile``.
+    """
     env = {
         "ADAPTER_EXPORT_API_URL": sandbox_url,
-        "ADAPTER_AUTH_MODE": "credentials",
-        "ADAPTER_CREDENTIALS_FILE": str(credentials_file),
+        "ADAPTER_AUTH_MODE": auth_mode,
         "ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS": "0",
         **(extra_env or {}),
     }
-    return _launch("proxy", ["serve"], env=env, logdir=logdir, ready_path="/readyz")
+    if credentials_file is not None:
+        env["ADAPTER_CREDENTIALS_FILE"] = str(credentials_file)
+    if legacy_api_url is not None:
+        env["ADAPTER_LEGACY_API_URL"] = legacy_api_url
+    args = ["serve"]
+    if tls is not None:
+        args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
+    return _launch(
+        "proxy",
+        args,
+        env=env,
+        logdir=logdir,
+        ready_path="/readyz",
+        tls_ca=tls[2] if tls is not None else None,
+    )
 
 
 @contextlib.contextmanager

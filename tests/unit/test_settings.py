@@ -11,11 +11,13 @@ from adapter.settings import load_settings
 
 
 def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> None:
-    """With no ADAPTER_* variable set, the proxy uses Pleo's production origins in passthrough."""
+    """With no ADAPTER_* variable set: Pleo's export origin, no legacy API, auth mode auto."""
     settings = load_settings()
     assert settings.export_api_url == "https://external.pleo.io"
-    assert settings.legacy_api_url == "https://openapi.pleo.io"
-    assert settings.auth_mode == "passthrough"
+    assert settings.legacy_api_url is None
+    assert settings.auth_mode == "auto"
+    assert settings.resolved_auth_mode == "passthrough"
+    assert settings.max_page_size >= 100_000
     assert settings.credentials_file is None
     assert settings.store_url == "memory://"
     assert settings.job_idle_seconds == 900
@@ -70,8 +72,12 @@ def test_valid_variable_is_read(
         ("ADAPTER_UPSTREAM_MAX_IN_FLIGHT", "257"),
         ("ADAPTER_UPSTREAM_MAX_CONNECTIONS", "1001"),
         ("ADAPTER_DEFAULT_PAGE_SIZE", "0"),
-        ("ADAPTER_DEFAULT_PAGE_SIZE", "5000"),
+        ("ADAPTER_DEFAULT_PAGE_SIZE", "200000"),
         ("ADAPTER_MAX_PAGE_SIZE", "0"),
+        ("ADAPTER_MAX_PAGE_SIZE", "1000001"),
+        ("ADAPTER_LEGACY_API_URL", "openapi.pleo.io"),
+        ("ADAPTER_LEGACY_MAX_RESPONSE_BYTES", "10"),
+        ("ADAPTER_AUTH_MODE", "legacy"),
         ("ADAPTER_MAX_IDS_PER_PUT", "0"),
         ("ADAPTER_MAX_BODY_BYTES", "100"),
         ("ADAPTER_LOG_LEVEL", "TRACE"),
@@ -111,6 +117,23 @@ def test_credentials_mode_with_a_file_is_accepted(
     clean_env.setenv("ADAPTER_CREDENTIALS_FILE", str(path))
     settings = load_settings()
     assert (settings.auth_mode, settings.credentials_file) == ("credentials", path)
+
+
+def test_auto_mode_is_credentials_mode_when_a_file_is_set(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The default auto mode maps legacy tokens as soon as ADAPTER_CREDENTIALS_FILE is set."""
+    path = tmp_path / "tenants.toml"
+    path.write_text("", encoding="utf-8")
+    clean_env.setenv("ADAPTER_CREDENTIALS_FILE", str(path))
+    settings = load_settings()
+    assert (settings.auth_mode, settings.resolved_auth_mode) == ("auto", "credentials")
+
+
+def test_an_empty_legacy_api_url_means_no_legacy_api(clean_env: pytest.MonkeyPatch) -> None:
+    """ADAPTER_LEGACY_API_URL= (empty) is the same as unset: the legacy API is gone."""
+    clean_env.setenv("ADAPTER_LEGACY_API_URL", "")
+    assert load_settings().legacy_api_url is None
 
 
 def test_idle_seconds_must_stay_below_pleo_job_expiry(clean_env: pytest.MonkeyPatch) -> None:

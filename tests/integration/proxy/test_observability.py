@@ -85,7 +85,7 @@ async def test_metric_labels_never_hold_ids_or_credentials(harness: Harness) -> 
         for key in ("companyId", "apiKey", "bearerToken", "legacyToken")
     }
     values = {value for (_, labels) in await _samples(harness) for _, value in labels}
-    assert "/v1/expenses/{expense_id}" in values
+    assert "/v1/expenses/{expenseId}" in values
     assert "unmatched" in values
     for value in values:
         assert not _UUID.search(value), value

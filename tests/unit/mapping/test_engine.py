@@ -16,7 +16,12 @@ from adapter.export.models import (
     UpdateExportJobItemV3,
 )
 from adapter.jsonio import dumps
-from adapter.legacy.models import ExpenseType, ItemUpdateExtras, LegacyStatus
+from adapter.legacy.models import (
+    CardTransactionState,
+    ExpenseType,
+    ItemUpdateExtras,
+    LegacyStatus,
+)
 from adapter.mapping import (
     MappingTable,
     legacy_status,
@@ -48,7 +53,16 @@ def test_settled_amount_is_the_wallet_currency_not_the_supplier_currency(
         Decimal("896.96"),
         "SEK",
     )
-    assert expense.amountOriginal is None
+    assert (expense.amountOriginal.value, expense.amountOriginal.currency) == (
+        Decimal("100.00"),
+        "USD",
+    )
+
+
+def test_original_amount_is_the_supplier_currency_amount(table: MappingTable) -> None:
+    """amountOriginal is never null: amount.inSupplierCurrency in major units (A.7)."""
+    body = dumps(to_expense(table, item("jpy_bhd"), "pending").model_dump())
+    assert b'"amountOriginal":{"value":12345,"currency":"JPY"}' in body
 
 
 def test_zero_and_three_decimal_currencies_use_their_iso_exponent(table: MappingTable) -> None:
@@ -109,7 +123,7 @@ def test_null_blocks_still_emit_every_nested_object(table: MappingTable) -> None
     """Null user/team/supplier/vendor/files keep every key: objects with null keys, [] lists."""
     body = to_expense(table, item("minimal"), "pending").model_dump(mode="json")
     assert body["supplier"] == {"CIF": None, "documentNumber": None}
-    assert body["cardTransaction"]["merchant"] == {"id": None, "name": None}
+    assert body["cardTransaction"] is None
     assert body["receiptIds"] == []
     assert body["employeeId"] is None
     assert body["departmentId"] is None
@@ -131,6 +145,10 @@ def test_receipt_id_never_contains_the_signed_url_and_ignores_the_signature() ->
     [
         ("card_purchase", ExpenseType.CARD),
         ("invoice", ExpenseType.BILL_INVOICE),
+        ("invoice_payment", ExpenseType.BILL_INVOICE_PAYMENT),
+        ("cashback", ExpenseType.CASHBACK),
+        ("overdraft", ExpenseType.OVERDRAFT_FEE),
+        ("fee", ExpenseType.PLEO_INVOICE),
         ("wallet_topup", ExpenseType.LOAD),
         ("direct_reimbursement", ExpenseType.PERSONAL_TRANSFER),
         ("something_pleo_adds_next_year", ExpenseType.MANUAL),
@@ -141,6 +159,62 @@ def test_type_lookup_and_default(table: MappingTable, v3_type: str, legacy: Expe
     data = raw_item("minimal")
     data["type"] = v3_type
     assert to_expense(table, ExportItemV3.model_validate(data), None).type is legacy
+
+
+@pytest.mark.parametrize(
+    ("sub_type", "legacy"),
+    [
+        ("interest", ExpenseType.OVERDRAFT_INTEREST),
+        (None, ExpenseType.PLEO_INVOICE),
+        ("a_subtype_pleo_adds_later", ExpenseType.PLEO_INVOICE),
+    ],
+)
+def test_a_fee_of_subtype_interest_is_overdraft_interest(
+    table: MappingTable, sub_type: str | None, legacy: ExpenseType
+) -> None:
+    """The (type, subType) row wins; any other subType falls back to the type's row (A.7)."""
+    data = dict(raw_item("minimal"), type="fee", subType=sub_type)
+    assert to_expense(table, ExportItemV3.model_validate(data), None).type is legacy
+
+
+@pytest.mark.parametrize("v3_type", ["out_of_pocket", "invoice", "wallet_topup", "mileage"])
+def test_a_non_card_expense_has_no_card_transaction(table: MappingTable, v3_type: str) -> None:
+    """cardTransaction is null unless the expense is a card expense (A.7)."""
+    data = dict(raw_item("full"), type=v3_type)
+    assert to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction is None
+
+
+@pytest.mark.parametrize(
+    "v3_type",
+    ["card_purchase", "card_invoice", "chargeback", "refund", "atm_withdrawal", "personal_spend"],
+)
+def test_a_card_expense_has_a_presented_card_transaction(table: MappingTable, v3_type: str) -> None:
+    """A card expense has a cardTransaction, state PRESENTMENT, merchant from the vendor (A.7)."""
+    data = dict(raw_item("full"), type=v3_type)
+    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    assert card is not None
+    assert (card.state, card.merchant.name) == (CardTransactionState.PRESENTMENT, "Target Ltd")
+
+
+def test_a_negative_card_amount_is_a_refund(table: MappingTable) -> None:
+    """A card expense with a negative amount has state REFUND (A.7, declared in the data)."""
+    data = raw_item("full")
+    data["amount"]["inWalletCurrency"]["value"] = -89696
+    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    assert card is not None
+    assert card.state is CardTransactionState.REFUND
+
+
+def test_merchant_name_falls_back_to_the_supplier_then_to_empty(table: MappingTable) -> None:
+    """Without a vendor the merchant is named after the supplier; without both, '' (A.7)."""
+    data = dict(raw_item("full"), vendor=None)
+    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    assert card is not None
+    assert (card.merchant.id, card.merchant.name) == (None, "Target")
+    data["supplier"] = None
+    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    assert card is not None
+    assert card.merchant.name == ""
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ class Case:
 CASES: dict[str, Case] = {
     "id": Case(FULL_ID, REQUIRED, "accountingEntryId"),
     "performedAt": Case(DATE, REQUIRED, "date"),
-    "amountOriginal": Case(None, None),
+    "amountOriginal": Case({"value": "100.00", "currency": "USD"}, REQUIRED, "amount"),
     "type": Case("CARD", REQUIRED, "type"),
     "lines[].amountSettled": Case(
         [{"value": "538.18", "currency": "SEK"}, {"value": "358.78", "currency": "SEK"}],
@@ -52,7 +52,8 @@ CASES: dict[str, Case] = {
     "departmentId": Case("team-ops", None),
     "amountSettled": Case({"value": "896.96", "currency": "SEK"}, REQUIRED, "amount"),
     "note": Case("Printer ink", None),
-    "cardTransaction.state": Case(None, None),
+    # minimal.json is out_of_pocket: no cardTransaction, so every leaf under it reads null.
+    "cardTransaction.state": Case("PRESENTMENT", None),
     "cardTransaction.merchant.id": Case("vendor-target", None),
     "cardTransaction.merchant.name": Case("Target Ltd", None),
     "cardTransaction.authorizedAt": Case(None, None),

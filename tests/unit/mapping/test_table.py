@@ -59,14 +59,47 @@ def test_a_table_error_is_a_configuration_error(table_copy: MakeTable) -> None:
             "is a list, write 'accountingEntryLines[]'",
         ),
         (r'"receipt_id"', '"receipt_url"', "receiptIds[]", "unknown transform"),
-        (r'kind = "unavailable"', 'kind = "missing"', "amountOriginal", "unknown kind"),
+        (
+            r'kind = "unavailable"',
+            'kind = "missing"',
+            "cardTransaction.authorizedAt",
+            "unknown kind",
+        ),
+        (
+            r'(legacy = "deletedAt",\s+)kind = "unavailable"',
+            r'\1kind = "unavailable", default = "x"',
+            "deletedAt",
+            "takes no 'default'",
+        ),
         (r'"team\.id"', '"team.name.first"', "departmentId", "is a value"),
         (r'source = "note"', 'source = "amount"', "note", "needs str"),
         (
-            r'kind = "transformed", transform = "expense_type"',
+            r'kind = "transformed", transform = "expense_type", args = \["subType"\]',
             'kind = "direct"',
             "type",
             "a transform is missing",
+        ),
+        (r'args = \["subType"\]', 'args = ["subType", "note"]', "type", "the transform takes 1"),
+        (r'args = \["subType"\]', 'args = ["amount"]', "type", "takes str as an extra source"),
+        (r'otherwise = "PRESENTMENT"', 'otherwise = "SETTLED"', "cardTransaction.state", "not a"),
+        (r'otherwise = "PRESENTMENT"', 'other = "PRESENTMENT"', "cardTransaction.state", "options"),
+        (
+            r'fallback = \["supplier\.name"\]',
+            'fallback = ["supplier.nam"]',
+            "cardTransaction.merchant.name",
+            "did you mean 'name'",
+        ),
+        (
+            r'fallback = \["supplier\.name"\]',
+            'fallback = ["amount"]',
+            "cardTransaction.merchant.name",
+            "not the same kind of value",
+        ),
+        (
+            r'fallback = \["supplier\.name"\], default = "", ',
+            'fallback = ["supplier.name"], ',
+            "cardTransaction.merchant.name",
+            "can be null but the legacy field cannot",
         ),
         (r'"same_or_null"', '"union"', "accountId", "makes a list"),
         (
@@ -122,9 +155,63 @@ def test_a_status_rule_that_does_not_round_trip_fails(table_copy: MakeTable) -> 
 
 
 def test_a_missing_v3_type_row_fails(table_copy: MakeTable) -> None:
-    """Every ExportItemTypeV3 value needs a row in types.toml."""
-    directory = table_copy("types.toml", r'v3 = "fee"', 'v3 = "fees"')
-    assert any("'types fee': ExportItemTypeV3 value has no row" in p for p in _problems(directory))
+    """Every ExportItemTypeV3 value needs a row (without sub_type) in types.toml."""
+    directory = table_copy("types.toml", r'v3 = "fee",( +)legacy', r'v3 = "fees",\1legacy')
+    problems = _problems(directory)
+    assert any("'types fee': ExportItemTypeV3 value has no plain row" in p for p in problems)
+    assert any("'types fee subType interest': the type has no row" in p for p in problems)
+
+
+def test_an_unknown_sub_type_fails(table_copy: MakeTable) -> None:
+    """A sub_type must be an ExportItemSubTypeV3 value (B §2.8.1)."""
+    directory = table_copy("types.toml", r'sub_type = "interest"', 'sub_type = "intrest"')
+    assert any("unknown sub_type 'intrest'" in p for p in _problems(directory))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "repl", "message"),
+    [
+        (r'legacy = "cardTransaction", present', 'legacy = "supplier", present', "cannot be null"),
+        (r'legacy = "cardTransaction", present', 'legacy = "cardTransactio", present', "not a"),
+        (
+            r'type = \["card_purchase"',
+            'type = ["card_purchse"',
+            "unknown value(s) ['card_purchse']",
+        ),
+        (r"present_when = \{ type =", "present_when = { amount =", "is not a text value"),
+        (r"present_when = \{ type =", "present_when = { kind =", "source does not exist"),
+        (r"present_when = \{ type = \[", "present_when = { type = [], x = [", "non-empty"),
+    ],
+)
+def test_a_broken_object_rule_is_named(
+    table_copy: MakeTable, pattern: str, repl: str, message: str
+) -> None:
+    """An objects rule on a wrong object, source or value names the rule."""
+    problems = _problems(table_copy("expense.toml", pattern, repl))
+    assert any("row 'objects " in p and message in p for p in problems), problems
+
+
+def test_without_an_object_rule_the_object_is_always_present(table_copy: MakeTable) -> None:
+    """Deleting the cardTransaction rule is a data change: every expense gets one again."""
+    directory = table_copy("expense.toml", r"^objects = \[\n.*\n\]\n", "")
+    expense = to_expense(load_mapping_table(directory), item("minimal"), "pending")
+    assert expense.cardTransaction is not None
+
+
+def test_departures_from_the_seed_table_are_listed() -> None:
+    """Every row departing from the seed table says so, and check_tables reports each one."""
+    rows = {d.row for d in check_tables().departures}
+    assert rows == {
+        "amountOriginal",
+        "type",
+        "cardTransaction.state",
+        "cardTransaction.merchant.name",
+        "objects cardTransaction",
+        "types invoice_payment",
+        "types cashback",
+        "types fee subType interest",
+        "types overdraft",
+    }
 
 
 def test_bad_money_settings_fail(table_copy: MakeTable) -> None:
