@@ -17,16 +17,34 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
+from adapter.compare import EquivalenceRules, load_equivalence_rules
+from adapter.cutover import (
+    EXPORT_EVERYWHERE,
+    CompanyCache,
+    CompanyLearningClient,
+    Cutover,
+    DecisionBook,
+    ExportApiTranslationReader,
+    FixedPolicy,
+    PolicyFile,
+    PolicySource,
+    PreviewOnly,
+    ReadOnlyExportClient,
+    ShadowComparer,
+    ShadowRunner,
+    load_policy,
+)
 from adapter.export.client import ExportClient, build_http_client
 from adapter.export.health import export_api_readiness
-from adapter.mapping import load_mapping_table
+from adapter.mapping import MappingTable, load_mapping_table
 from adapter.observability.access_log import AccessLogMiddleware
 from adapter.observability.metrics import Metrics
 from adapter.observability.request_id import RequestIdMiddleware
 from adapter.passthrough import LegacyApiClient, build_legacy_http_client
 from adapter.settings import Settings, load_settings
-from adapter.store import MemoryStore
+from adapter.store import MemoryStore, Store
 from adapter.web import (
+    AdapterModeMiddleware,
     CollapseSlashesMiddleware,
     exception_handlers,
     health_routes,
@@ -46,6 +64,7 @@ class State(TypedDict):
     legacy_api: LegacyApiClient | None
     readiness: Readiness
     metrics: Metrics
+    cutover: Cutover
 
 
 def _authenticator(settings: Settings) -> Authenticator:
@@ -53,6 +72,52 @@ def _authenticator(settings: Settings) -> Authenticator:
         assert settings.credentials_file is not None  # noqa: S101 - enforced by Settings
         return CredentialsFileAuthenticator.from_file(settings.credentials_file)
     return PassthroughAuthenticator()
+
+
+def _policies(settings: Settings) -> PolicySource:
+    """The cutover file, checked now so a bad one stops start-up; none: export everywhere."""
+    path = settings.cutover_file
+    if path is None:
+        return FixedPolicy(EXPORT_EVERYWHERE)
+    legacy_api = settings.legacy_api_url is not None
+    return PolicyFile(
+        path,
+        load=lambda p: load_policy(p, legacy_api=legacy_api),
+        check_seconds=settings.cutover_check_seconds,
+    )
+
+
+def _cutover(
+    settings: Settings,
+    policies: PolicySource,
+    *,
+    client: ExportClient,
+    store: Store,
+    table: MappingTable,
+    rules: EquivalenceRules | None,
+    companies: CompanyCache,
+    metrics: Metrics,
+) -> Cutover:
+    decisions = DecisionBook(store, metrics=metrics)
+    comparer = None
+    if rules is not None:
+        # Shadow mode gets the Export API's reads and nothing else: it cannot write.
+        reader = ExportApiTranslationReader(ReadOnlyExportClient(client), table)
+        comparer = ShadowComparer(PreviewOnly(reader), table, rules)
+    runner = ShadowRunner(
+        policies=policies,
+        decisions=decisions,
+        metrics=metrics,
+        timeout_seconds=settings.shadow_timeout_seconds,
+        max_in_flight=settings.shadow_max_in_flight,
+    )
+    return Cutover(
+        policies=policies,
+        decisions=decisions,
+        companies=companies,
+        runner=runner,
+        comparer=comparer,
+    )
 
 
 def create_app(
@@ -66,6 +131,8 @@ def create_app(
     # Fail at construction, not on the first request: a bad table or file must stop start-up.
     table = load_mapping_table(settings.mappings_dir)
     authenticator = _authenticator(settings)
+    policies = _policies(settings)
+    rules = load_equivalence_rules(settings.mappings_dir) if settings.cutover_file else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -77,6 +144,7 @@ def create_app(
         # The legacy API has its own pool: its answers are slow or gone independently of v3's.
         legacy_http: httpx.AsyncClient | None = None
         legacy_api: LegacyApiClient | None = None
+        metrics = Metrics()
         if settings.legacy_api_url is not None:
             legacy_http = build_legacy_http_client(
                 timeout_seconds=settings.upstream_timeout_seconds,
@@ -87,13 +155,26 @@ def create_app(
                 legacy_http,
                 origin=settings.legacy_api_url,
                 max_response_bytes=settings.legacy_max_response_bytes,
+                metrics=metrics,
             )
         store = MemoryStore()
-        metrics = Metrics()
-        client = ExportClient(
+        companies = CompanyCache()
+        # Learns each passthrough credential's company from Pleo's job lists (cutover).
+        client = CompanyLearningClient(
             http,
             base_url=settings.export_api_url,
             max_in_flight=settings.upstream_max_in_flight,
+            metrics=metrics,
+            companies=companies,
+        )
+        cutover = _cutover(
+            settings,
+            policies,
+            client=client,
+            store=store,
+            table=table,
+            rules=rules,
+            companies=companies,
             metrics=metrics,
         )
 
@@ -117,6 +198,7 @@ def create_app(
                 workflow.register(tenant, permanent=True)
         # Operators' and tests' handle on the running workflow (e.g. to run a round now).
         app.state.workflow = workflow
+        app.state.cutover = cutover
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(settings.poll_interval_seconds, stop))
         readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
@@ -128,11 +210,13 @@ def create_app(
                 "legacy_api": legacy_api,
                 "readiness": readiness,
                 "metrics": metrics,
+                "cutover": cutover,
             }
         finally:
             readiness.stopping = True
             stop.set()
             await background
+            await cutover.aclose()
             await http.aclose()
             if legacy_http is not None:
                 await legacy_http.aclose()
@@ -146,6 +230,7 @@ def create_app(
             Middleware(RequestIdMiddleware),
             Middleware(CollapseSlashesMiddleware),
             Middleware(AccessLogMiddleware),
+            Middleware(AdapterModeMiddleware),
         ],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,

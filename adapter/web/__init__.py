@@ -3,10 +3,12 @@
 from adapter.web.errors import exception_handlers
 from adapter.web.health import health_routes
 from adapter.web.legacy_routes import legacy_routes
+from adapter.web.mode_header import AdapterModeMiddleware
 from adapter.web.openapi import openapi_routes
 from adapter.web.paths import CollapseSlashesMiddleware
 
 __all__ = [
+    "AdapterModeMiddleware",
     "CollapseSlashesMiddleware",
     "exception_handlers",
     "health_routes",
