@@ -10,7 +10,7 @@
 * shadow: answered exactly as legacy, then the comparison of a 200 answer with the
   translation of the same request is started in the background (never awaited here).
 
-The mode is in the request state from the start (``X-Adapter-Mode``, see
+The mode is in the request's scope from the start (``X-Adapter-Mode``, see
 :mod:`adapter.web.mode_header`) and on every log line of the request (``adapter_mode``).
 """
 
@@ -31,7 +31,7 @@ from adapter.observability.context import bind_company
 from adapter.passthrough import LegacyRoute, passthrough_endpoint
 from adapter.tenancy import Tenant
 from adapter.web.errors import status_of
-from adapter.web.mode_header import MODE_STATE_KEY
+from adapter.web.mode_header import MODE_SCOPE_KEY
 
 __all__ = ["routed"]
 
@@ -47,7 +47,7 @@ _SHADOW_SHAPES: dict[tuple[str, str], Literal["list", "one", "update"]] = {
 
 
 def _set_mode(request: Request, mode: Mode) -> None:
-    setattr(request.state, MODE_STATE_KEY, str(mode))
+    request.scope[MODE_SCOPE_KEY] = str(mode)
     structlog.contextvars.bind_contextvars(adapter_mode=str(mode))
 
 
@@ -107,8 +107,9 @@ def _shadow(
         cutover.skip_shadow(f"the legacy API answered {response.status_code}")
         return
     body = bytes(response.body)
+    name = f"{method} {path}"
     if shape != "list":
-        cutover.shadow_ids(routing, tenant, "one" if shape == "one" else "list", path, body)
+        cutover.shadow_ids(routing, tenant, "one" if shape == "one" else "list", name, body)
         return
     settings = request.state.settings
     try:
@@ -120,4 +121,4 @@ def _shadow(
     except BadRequest:
         cutover.skip_shadow("the query is not one the translation accepts")
         return
-    cutover.shadow_list(routing, tenant, query, path, body)
+    cutover.shadow_list(routing, tenant, query, name, body)

@@ -1,7 +1,8 @@
 """``X-Adapter-Mode``: which mode answered a legacy call, on every answer of a legacy route.
 
 The translated routes name the mode they routed the request by (``legacy``, ``shadow`` or
-``export``; see :mod:`adapter.web.cutover`) in the request state as soon as they know it: the
+``export``; see :mod:`adapter.web.cutover`) in the request's ASGI scope (not its state, which
+some servers share between requests) as soon as they know it: the
 file's ``default_mode`` before the caller is known (a 401 says that one), then the company's.
 The routes passed through in every mode answer ``legacy``. The header is added on the way out
 by :class:`AdapterModeMiddleware`, errors included; the 500 answer, sent from outside every
@@ -15,24 +16,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapter.passthrough import LEGACY_ROUTES
 
-__all__ = ["MODE_HEADER", "MODE_STATE_KEY", "AdapterModeMiddleware", "mode_of"]
+__all__ = ["MODE_HEADER", "MODE_SCOPE_KEY", "AdapterModeMiddleware", "mode_of"]
 
 MODE_HEADER = "X-Adapter-Mode"
-MODE_STATE_KEY = "adapter_mode"
+MODE_SCOPE_KEY = "adapter.mode"
 _HANDLING = {route.path: route.handling for route in LEGACY_ROUTES}
 
 
 def mode_of(scope: Scope) -> str | None:
     """The mode to name for this request, or None when it did not reach a legacy route."""
-    state = scope.get("state") or {}
-    mode = state.get(MODE_STATE_KEY)
+    mode = scope.get(MODE_SCOPE_KEY)
     if isinstance(mode, str):
         return mode
     path = getattr(scope.get("route"), "path", None)
     handling = _HANDLING.get(path.rstrip("/")) if isinstance(path, str) else None
     if handling == "passthrough":
         return "legacy"
-    cutover = state.get("cutover")
+    cutover = (scope.get("state") or {}).get("cutover")
     if handling == "translated" and cutover is not None:
         # A method the route does not take (405): the mode nobody's company overrides.
         return str(cutover.default_mode())

@@ -47,7 +47,12 @@ async def harness(
                 **settings_overrides,
             },
         )
-        proxy_app = create_app(settings, export_transport=httpx.ASGITransport(app=sandbox))
+        # The sandbox serves the legacy API too: used when a test sets legacy_api_url.
+        proxy_app = create_app(
+            settings,
+            export_transport=httpx.ASGITransport(app=sandbox),
+            legacy_transport=httpx.ASGITransport(app=sandbox),
+        )
         async with (
             LifespanManager(proxy_app) as manager,
             httpx.AsyncClient(
