@@ -23,6 +23,9 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
     assert settings.job_idle_seconds == 900
     assert settings.idle_policy == "fail"
     assert settings.default_page_size <= settings.max_page_size
+    assert settings.cutover_file is None
+    assert settings.cutover_check_seconds == 1
+    assert (settings.shadow_timeout_seconds, settings.shadow_max_in_flight) == (10, 16)
 
 
 @pytest.mark.parametrize(
@@ -37,6 +40,9 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
         ("ADAPTER_JOB_IDLE_SECONDS", "3599", 3599),
         ("ADAPTER_IDLE_POLICY", "wait", "wait"),
         ("ADAPTER_MAX_PAGE_SIZE", "5000", 5000),
+        ("ADAPTER_CUTOVER_CHECK_SECONDS", "0", 0),
+        ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "2.5", 2.5),
+        ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "64", 64),
     ],
 )
 def test_valid_variable_is_read(
@@ -83,6 +89,13 @@ def test_valid_variable_is_read(
         ("ADAPTER_LOG_LEVEL", "TRACE"),
         ("ADAPTER_CREDENTIALS_FILE", "/nonexistent/tenants.toml"),
         ("ADAPTER_MAPPINGS_DIR", "/nonexistent/mappings"),
+        ("ADAPTER_CUTOVER_FILE", "/nonexistent/cutover.toml"),
+        ("ADAPTER_CUTOVER_CHECK_SECONDS", "-1"),
+        ("ADAPTER_CUTOVER_CHECK_SECONDS", "61"),
+        ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "0"),
+        ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "301"),
+        ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "0"),
+        ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "1025"),
     ],
 )
 def test_invalid_variable_is_named_in_one_readable_line(
