@@ -160,7 +160,9 @@ async def cutover_stack(
         async with (
             LifespanManager(app) as manager,
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url=PROXY
+                # A crash is the client's 500, as a server would send it, not a test error.
+                transport=httpx.ASGITransport(app=manager.app, raise_app_exceptions=False),
+                base_url=PROXY,
             ) as proxy,
         ):
             yield CutoverStack(

@@ -131,3 +131,24 @@ async def test_a_decision_holds_while_other_lines_of_the_file_change(tmp_path: P
         stack.write(cutover_text("export", {stack.company_id(1): "shadow"}, extra=FALLBACK))
 
         assert mode_of(await _get(stack)) == "legacy"
+
+
+async def test_a_crash_in_export_mode_is_a_500_that_names_the_mode_and_counts_as_an_error(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """An unexpected failure of the translation answers 500 with X-Adapter-Mode and feeds the
+    fallback window like any 5xx."""
+    async with cutover_stack(tmp_path, cutover_text("export", extra=FALLBACK)) as stack:
+
+        async def crash(*args: object) -> None:
+            message = "canary-crash"
+            raise RuntimeError(message)
+
+        monkeypatch.setattr(stack.app.state.workflow, "list_expenses", crash)
+        crashed = [await _get(stack) for _ in range(2)]
+        monkeypatch.undo()
+        after = await _get(stack)
+
+        assert [(r.status_code, mode_of(r)) for r in crashed] == [(500, "export")] * 2
+        assert "canary-crash" not in crashed[0].text
+        assert mode_of(after) == "legacy"

@@ -149,3 +149,26 @@ async def test_unexplained_differences_are_logged_by_field_and_mapping_row_witho
         "fields"
     ]
     assert "canary-note-value" not in logs.text
+
+
+async def test_answers_shadow_cannot_compare_are_skipped_and_counted(tmp_path: Path) -> None:
+    """Receipts, HEAD, a legacy error and a query the translation refuses: the legacy answer
+    as it is, and a skipped comparison each, with no call to the Export API."""
+    ok = httpx.MockTransport(
+        lambda request: httpx.Response(
+            404 if "missing" in request.url.path else 200, json={"expenses": []}
+        )
+    )
+    async with cutover_stack(tmp_path, SHADOW_EVERYWHERE, legacy=ok) as stack:
+        answers = [
+            await stack.proxy.get("/v1/expenses/e-1/receipts", headers=stack.auth()),
+            await stack.proxy.head("/v1/expenses", headers=stack.auth()),
+            await stack.proxy.get("/v1/expenses/missing", headers=stack.auth()),
+            await stack.proxy.get("/v1/expenses?pageSize=many", headers=stack.auth()),
+        ]
+        await stack.drain()
+
+        assert [a.status_code for a in answers] == [200, 200, 404, 200]
+        assert {mode_of(a) for a in answers} == {"shadow"}
+        assert await stack.metric("adapter_shadow_comparisons_total", result="skipped") == 4
+        assert stack.v3.requests == []
