@@ -26,6 +26,7 @@ from adapter.cutover import (
     DecisionBook,
     ExportApiTranslationReader,
     FixedPolicy,
+    Mode,
     PolicyFile,
     PolicySource,
     PreviewOnly,
@@ -193,9 +194,13 @@ def create_app(
             metrics=metrics,
         )
         if isinstance(authenticator, CredentialsFileAuthenticator):
-            # Known up front: poll for their jobs before their integrations first call.
+            # Known up front: poll for their jobs before their integrations first call. Only
+            # companies served in export mode: legacy and shadow ones must not be polled (a
+            # company switched to export later is polled from its first export call).
+            start_policy = policies.current()
             for tenant in authenticator.tenants:
-                workflow.register(tenant, permanent=True)
+                if start_policy.mode_of(tenant.company_id) is Mode.EXPORT:
+                    workflow.register(tenant, permanent=True)
         # Operators' and tests' handle on the running workflow (e.g. to run a round now).
         app.state.workflow = workflow
         app.state.cutover = cutover

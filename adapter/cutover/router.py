@@ -68,12 +68,17 @@ class Cutover:
     def decisions(self) -> DecisionBook:
         return self._decisions
 
+    def policy(self) -> CutoverPolicy:
+        """The cutover file as it stands (looked at again at most once per interval)."""
+        return self._policies.current()
+
     def default_mode(self) -> Mode:
         """The mode of a request whose company is not known (yet)."""
         return self._policies.current().default_mode
 
-    async def route(self, tenant: Tenant) -> Routing:
-        policy = self._policies.current()
+    async def route(self, tenant: Tenant, policy: CutoverPolicy | None = None) -> Routing:
+        """How ``tenant``'s request is served under ``policy`` (default: the current one)."""
+        policy = policy or self._policies.current()
         company_id = company_of(tenant, self._companies)
         mode = await self._decisions.mode_for(policy, company_id)
         return Routing(company_id, mode, policy)

@@ -59,10 +59,11 @@ def routed(path: str, method: str, export: Endpoint) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         cutover: Cutover = request.state.cutover
-        _set_mode(request, cutover.default_mode())
+        policy = cutover.policy()
+        _set_mode(request, policy.default_mode)
         authenticator: Authenticator = request.state.authenticator
         tenant = authenticator.authenticate(request.headers.get("authorization"))
-        routing = await cutover.route(tenant)
+        routing = await cutover.route(tenant, policy)
         _set_mode(request, routing.mode)
         bind_company(routing.company_id)
         if routing.mode is Mode.EXPORT:

@@ -127,3 +127,17 @@ async def test_an_unknown_legacy_token_is_refused_before_it_travels(tmp_path: Pa
         assert_legacy_error(answer, 401)
         assert mode_of(answer) == "legacy"
         assert stack.legacy.requests == stack.v3.requests == []
+
+
+async def test_a_legacy_company_is_not_polled_by_scheduled_work(tmp_path: Path) -> None:
+    """Legacy mode sends nothing to the Export API, the scheduled rounds included; a company
+    in export mode is polled from start-up as before."""
+    async with cutover_stack(tmp_path, LEGACY_EVERYWHERE) as stack:
+        await stack.app.state.workflow.maintain()
+        legacy_round = list(stack.v3.requests)
+    async with cutover_stack(tmp_path, cutover_text("export")) as stack:
+        await stack.app.state.workflow.maintain()
+        export_round = list(stack.v3.requests)
+
+    assert legacy_round == []
+    assert {r.url.path for r in export_round} >= {"/v3/export-jobs"}
