@@ -17,15 +17,33 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from adapter.auth import Authenticator, CredentialsFileAuthenticator, PassthroughAuthenticator
-from adapter.export.client import ExportClient, build_http_client
-from adapter.mapping import load_mapping_table
+from adapter.compare import EquivalenceRules, load_equivalence_rules
+from adapter.cutover import (
+    EXPORT_EVERYWHERE,
+    CompanyCache,
+    CompanyLearningClient,
+    Cutover,
+    DecisionBook,
+    FixedPolicy,
+    Mode,
+    PolicyFile,
+    PolicySource,
+    PreviewOnly,
+    ShadowComparer,
+    ShadowRunner,
+    TranslationReader,
+    load_policy,
+)
+from adapter.export.client import build_http_client
+from adapter.mapping import MappingTable, load_mapping_table
 from adapter.observability.access_log import AccessLogMiddleware
 from adapter.observability.metrics import Metrics
 from adapter.observability.request_id import RequestIdMiddleware
 from adapter.passthrough import LegacyApiClient, build_legacy_http_client
 from adapter.settings import Settings, load_settings
-from adapter.store import MemoryStore
+from adapter.store import MemoryStore, Store
 from adapter.web import (
+    AdapterModeMiddleware,
     CollapseSlashesMiddleware,
     DeadlineMiddleware,
     exception_handlers,
@@ -46,6 +64,7 @@ class State(TypedDict):
     legacy_api: LegacyApiClient | None
     readiness: Readiness
     metrics: Metrics
+    cutover: Cutover
 
 
 def _authenticator(settings: Settings) -> Authenticator:
@@ -53,6 +72,51 @@ def _authenticator(settings: Settings) -> Authenticator:
         assert settings.credentials_file is not None  # noqa: S101 - enforced by Settings
         return CredentialsFileAuthenticator.from_file(settings.credentials_file)
     return PassthroughAuthenticator()
+
+
+def _policies(settings: Settings) -> PolicySource:
+    """The cutover file, checked now so a bad one stops start-up; none: export everywhere."""
+    path = settings.cutover_file
+    if path is None:
+        return FixedPolicy(EXPORT_EVERYWHERE)
+    legacy_api = settings.legacy_api_url is not None
+    return PolicyFile(
+        path,
+        load=lambda p: load_policy(p, legacy_api=legacy_api),
+        check_seconds=settings.cutover_check_seconds,
+    )
+
+
+def _cutover(
+    settings: Settings,
+    policies: PolicySource,
+    *,
+    reader: TranslationReader,
+    store: Store,
+    table: MappingTable,
+    rules: EquivalenceRules | None,
+    companies: CompanyCache,
+    metrics: Metrics,
+) -> Cutover:
+    decisions = DecisionBook(store, metrics=metrics)
+    comparer = None
+    if rules is not None:
+        # Shadow mode gets the workflow's read-only preview and nothing else: it cannot write.
+        comparer = ShadowComparer(PreviewOnly(reader), table, rules)
+    runner = ShadowRunner(
+        policies=policies,
+        decisions=decisions,
+        metrics=metrics,
+        timeout_seconds=settings.shadow_timeout_seconds,
+        max_in_flight=settings.shadow_max_in_flight,
+    )
+    return Cutover(
+        policies=policies,
+        decisions=decisions,
+        companies=companies,
+        runner=runner,
+        comparer=comparer,
+    )
 
 
 def create_app(
@@ -66,6 +130,8 @@ def create_app(
     # Fail at construction, not on the first request: a bad table or file must stop start-up.
     table = load_mapping_table(settings.mappings_dir)
     authenticator = _authenticator(settings)
+    policies = _policies(settings)
+    rules = load_equivalence_rules(settings.mappings_dir) if settings.cutover_file else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -74,10 +140,10 @@ def create_app(
             max_connections=settings.upstream_max_connections,
             transport=export_transport,
         )
-        metrics = Metrics()
         # The legacy API has its own pool: its answers are slow or gone independently of v3's.
         legacy_http: httpx.AsyncClient | None = None
         legacy_api: LegacyApiClient | None = None
+        metrics = Metrics()
         if settings.legacy_api_url is not None:
             legacy_http = build_legacy_http_client(
                 timeout_seconds=settings.upstream_timeout_seconds,
@@ -91,7 +157,9 @@ def create_app(
                 metrics=metrics,
             )
         store = MemoryStore()
-        client = ExportClient(
+        companies = CompanyCache()
+        # Learns each passthrough credential's company from Pleo's job lists (cutover).
+        client = CompanyLearningClient(
             http,
             base_url=settings.export_api_url,
             max_in_flight=settings.upstream_max_in_flight,
@@ -100,6 +168,7 @@ def create_app(
             circuit_failures=settings.upstream_circuit_failures,
             circuit_open_seconds=settings.upstream_circuit_open_seconds,
             metrics=metrics,
+            companies=companies,
         )
 
         async def export_api() -> str:
@@ -107,6 +176,11 @@ def create_app(
             if not health.known:
                 return "unknown"
             return "ok" if health.ready else f"failing: {health.reason}"
+
+        async def background_allowed(company_id: str) -> bool:
+            # Scheduled work writes (idle policy, closing): only for companies in export mode.
+            policy = policies.current()
+            return await cutover.decisions.mode_for(policy, company_id) is Mode.EXPORT
 
         workflow = JobWorkflow(
             client=client,
@@ -125,13 +199,29 @@ def create_app(
                 close_retry_seconds=settings.close_retry_seconds,
             ),
             metrics=metrics,
+            background_allowed=background_allowed,
+        )
+        cutover = _cutover(
+            settings,
+            policies,
+            reader=workflow,
+            store=store,
+            table=table,
+            rules=rules,
+            companies=companies,
+            metrics=metrics,
         )
         if isinstance(authenticator, CredentialsFileAuthenticator):
-            # Known up front: poll for their jobs before their integrations first call.
+            # Known up front: poll for their jobs before their integrations first call. Only
+            # companies served in export mode: legacy and shadow ones must not be polled (a
+            # company switched to export later is polled from its first export call).
+            start_policy = policies.current()
             for tenant in authenticator.tenants:
-                workflow.configure(tenant)
+                if start_policy.mode_of(tenant.company_id) is Mode.EXPORT:
+                    workflow.configure(tenant)
         # Operators' and tests' handle on the running workflow (e.g. to run a round now).
         app.state.workflow = workflow
+        app.state.cutover = cutover
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(stop))
         readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
@@ -143,11 +233,13 @@ def create_app(
                 "legacy_api": legacy_api,
                 "readiness": readiness,
                 "metrics": metrics,
+                "cutover": cutover,
             }
         finally:
             readiness.stopping = True
             stop.set()
             await background
+            await cutover.aclose()
             await http.aclose()
             if legacy_http is not None:
                 await legacy_http.aclose()
@@ -155,12 +247,13 @@ def create_app(
 
     return Starlette(
         routes=[*health_routes(), *openapi_routes(), *legacy_routes()],
-        # Outermost first: the request id is bound before the access line is written, and
-        # paths are normalised before routing.
+        # Outermost first: the request id is bound before the access line is written, and the
+        # path is collapsed before the access line reads it.
         middleware=[
             Middleware(RequestIdMiddleware),
-            Middleware(AccessLogMiddleware),
             Middleware(CollapseSlashesMiddleware),
+            Middleware(AccessLogMiddleware),
+            Middleware(AdapterModeMiddleware),
             Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds),
         ],
         exception_handlers=exception_handlers(),

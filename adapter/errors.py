@@ -291,7 +291,8 @@ class LegacyApiNotConfigured(AdapterError):
 
 
 class ConfigurationError(AdapterError):
-    """Settings or tables that cannot work; raised at start-up only."""
+    """Settings or tables that cannot work; stops start-up. (A cutover file edited into one
+    that raises it is refused at reload and the last good version kept.)"""
 
     error_type = "CONFIGURATION_ERROR"
 

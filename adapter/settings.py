@@ -158,6 +158,29 @@ class Settings(BaseSettings):
         le=256 * 1_048_576,
         description="Largest answer read from the legacy API; a larger one is a 502.",
     )
+    cutover_file: Path | None = Field(
+        default=None,
+        description="TOML file of per-company modes (legacy, shadow, export); unset: every "
+        "company is served in export mode.",
+    )
+    cutover_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="The cutover file's modification time is checked at most this often.",
+    )
+    shadow_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=300,
+        description="Time limit of one shadow comparison (the translated read included).",
+    )
+    shadow_max_in_flight: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="Shadow comparisons running at once; more are dropped and counted.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto",
@@ -207,6 +230,9 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         if self.credentials_file is not None and not self.credentials_file.is_file():
             msg = f"credentials_file: {self.credentials_file} is not a readable file"
+            raise ValueError(msg)
+        if self.cutover_file is not None and not self.cutover_file.is_file():
+            msg = f"cutover_file: {self.cutover_file} is not a readable file"
             raise ValueError(msg)
         if self.mappings_dir is not None and not self.mappings_dir.is_dir():
             msg = f"mappings_dir: {self.mappings_dir} is not a directory"

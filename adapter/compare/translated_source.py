@@ -16,32 +16,52 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from adapter import jsonio
 from adapter.compare.sources import ProgressCallback
 from adapter.errors import MappingError
-from adapter.export.client import ExportClient
-from adapter.export.models import ExportJobStatus, ExportJobV3
+from adapter.export.models import ExportItemV3, ExportJobItemV3, ExportJobStatus, ExportJobV3
 from adapter.mapping import MappingTable, to_expense
 from adapter.tenancy import UpstreamCredential
 from adapter.workflow.company_view import select_current_job
 
-__all__ = ["ExportApiSource", "JobScope"]
+__all__ = ["ExportApiSource", "ExportReads", "JobScope"]
 
 JobScope = Literal["current", "eligible"]
 
 _ELIGIBLE = (ExportJobStatus.PENDING, ExportJobStatus.IN_PROGRESS)
 
 
+class ExportReads(Protocol):
+    """The reads this source needs: :class:`~adapter.export.client.ExportClient` has them, and
+    so does a read-only facade over it (shadow mode holds nothing that can write)."""
+
+    async def list_jobs(
+        self,
+        credential: UpstreamCredential,
+        *,
+        statuses: Sequence[ExportJobStatus],
+        company_id: str | None = None,
+    ) -> list[ExportJobV3]: ...
+
+    async def list_job_items(
+        self, credential: UpstreamCredential, job_id: str
+    ) -> list[ExportJobItemV3]: ...
+
+    async def list_export_items(
+        self, credential: UpstreamCredential, job_id: str
+    ) -> list[ExportItemV3]: ...
+
+
 class ExportApiSource:
     """:class:`~adapter.compare.sources.TranslatedExpenseSource` over the Export API v3.
 
     Args:
-        client: the Export API client (only its list calls are used).
+        client: the Export API client, or anything with its list calls (only those are used).
         table: the mapping table that translates each Export Item.
         credential: the v3 credential of the company.
-        company_id: the company whose jobs are read.
+        company_id: the company whose jobs are read (None: whichever the credential reaches).
         jobs: ``current``: the one job the proxy would serve (a started one, else the oldest
             pending one); ``eligible``: every pending and started job, oldest first.
         on_progress: told (expenses translated, expected total) after every job.
@@ -52,11 +72,11 @@ class ExportApiSource:
 
     def __init__(
         self,
-        client: ExportClient,
+        client: ExportReads,
         table: MappingTable,
         *,
         credential: UpstreamCredential,
-        company_id: str,
+        company_id: str | None,
         jobs: JobScope = "current",
         on_progress: ProgressCallback | None = None,
     ) -> None:

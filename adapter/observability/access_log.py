@@ -1,7 +1,7 @@
 """A pure ASGI middleware writing the one access line, and the request metrics, per request.
 
 The line (logger ``adapter.access``, event ``request``) has ``method``, ``route`` (the matched
-route's template, such as ``/v1/expenses/{expense_id}``; never the raw path, which carries ids
+route's template, such as ``/v1/expenses/{expenseId}``; never the raw path, which carries ids
 and query strings), ``status`` and ``duration_ms``; the request context adds ``request_id``
 and, once the route has authenticated the caller, ``company_hash``. Health probes and
 scrapes (:data:`QUIET_PATHS`) are neither logged nor counted: they would drown the rest.

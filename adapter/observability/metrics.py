@@ -120,6 +120,27 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._shadow_comparisons = Counter(
+            "adapter_shadow_comparisons_total",
+            "Shadow comparisons of a legacy answer with its translation, by result (clean, "
+            "unexplained, empty, skipped, timeout, failed, dropped).",
+            ["result"],
+            registry=self.registry,
+        )
+        self._shadow_differences = Counter(
+            "adapter_shadow_differences_total",
+            "Differences shadow comparisons found, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self._cutover_decisions = Counter(
+            "adapter_cutover_decisions_total",
+            "Cutover mode decisions: promoted (shadow -> export), fell_back (export -> legacy), "
+            "overridden (an edit of the cutover file took the company back).",
+            ["decision"],
+            registry=self.registry,
+        )
+
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """One legacy request answered; ``route`` is its template, never the raw path."""
         self._requests.labels(route, method, status_class(status)).inc()
@@ -157,6 +178,16 @@ class Metrics:
         """``count`` items now have item ``status`` at Pleo because of this process."""
         if count:
             self._items.labels(status).inc(count)
+
+    def count_shadow_comparison(self, result: str) -> None:
+        self._shadow_comparisons.labels(result).inc()
+
+    def count_shadow_differences(self, kind: str, count: int) -> None:
+        if count:
+            self._shadow_differences.labels(kind).inc(count)
+
+    def count_cutover_decision(self, decision: str) -> None:
+        self._cutover_decisions.labels(decision).inc()
 
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format, for ``GET /metrics``."""

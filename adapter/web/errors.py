@@ -44,6 +44,7 @@ from adapter.errors import (
 )
 from adapter.observability.context import request_context
 from adapter.observability.request_id import REQUEST_ID_HEADER, request_id_of
+from adapter.web.mode_header import MODE_HEADER, mode_of
 
 __all__ = ["LEGACY_ERROR_MEDIA_TYPE", "exception_handlers", "legacy_error_body", "status_of"]
 
@@ -82,8 +83,8 @@ def status_of(exc: AdapterError) -> int:
 def error_response(
     request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """A legacy error answer for ``request``; the id header is set here because a 500 is
-    sent from outside every middleware."""
+    """A legacy error answer for ``request``; the id and mode headers are set here because a
+    500 is sent from outside every middleware."""
     request_id = request_id_of(request.scope)
     response = Response(
         jsonio.dumps(legacy_error_body(status, message, request_id)),
@@ -93,6 +94,9 @@ def error_response(
     )
     if request_id is not None:
         response.headers[REQUEST_ID_HEADER] = request_id
+    mode = mode_of(request.scope)
+    if mode is not None:
+        response.headers[MODE_HEADER] = mode
     return response
 
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapter.passthrough import LEGACY_ROUTES, LegacyRoute, passthrough_endpoint
+from adapter.web.cutover import routed
 from adapter.web.expenses import TRANSLATED
 from adapter.web.responses import LegacyJSONResponse
 
@@ -29,8 +30,9 @@ def legacy_health(request: Request) -> Response:
 
 
 def _translated(path: str, methods: list[str]) -> Callable[[Request], Awaitable[Response]]:
-    """One endpoint per path, so a 405's ``Allow`` lists every method the path takes."""
-    endpoints = {method: TRANSLATED[(path, method)] for method in methods}
+    """One endpoint per path, so a 405's ``Allow`` lists every method the path takes; each
+    method is served in the caller's cutover mode (:mod:`adapter.web.cutover`)."""
+    endpoints = {method: routed(path, method, TRANSLATED[(path, method)]) for method in methods}
 
     async def endpoint(request: Request) -> Response:
         method = "GET" if request.method == "HEAD" else request.method

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from adapter.errors import (
@@ -72,8 +72,12 @@ class JobWorkflow:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: Metrics | None = None,
+        background_allowed: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
+        """``background_allowed(company_id)``: whether scheduled work may act for a company
+        now (the cutover policy says no for companies served in legacy or shadow mode)."""
         self._settings = settings = settings or WorkflowSettings()
+        self._background_allowed = background_allowed
         self._table = table
         self._clock = clock
         self._now = now
@@ -177,12 +181,12 @@ class JobWorkflow:
         return self._page(view, query, stale)
 
     async def preview_ids(self, tenant: Tenant, ids: Sequence[str]) -> list[bytes]:
-        """The current expenses among ``ids``, in that order; unknown ids are left out.
-        Read only, like :meth:`preview`."""
+        """The current expenses among ``ids``, in that order, each once; unknown ids are left
+        out. Read only, like :meth:`preview`."""
         view = await self._views.read(
             tenant, max_age=self._settings.discovery_min_interval_seconds, background=False
         )
-        rendered = (self._render(view, expense_id) for expense_id in ids)
+        rendered = (self._render(view, expense_id) for expense_id in dict.fromkeys(ids))
         return [expense for expense in rendered if expense is not None]
 
     # --- reads -----------------------------------------------------------------------------
@@ -292,6 +296,8 @@ class JobWorkflow:
 
     async def _maintain_company(self, company_id: str, tenant: Tenant) -> bool:
         """One company's round: re-read, close what is final, apply the idle policy."""
+        if self._background_allowed is not None and not await self._background_allowed(company_id):
+            return False
         async with self._leases.exclusive(company_id):
             view = await self._views.read(tenant, max_age=0, background=True)
             record = view.job if view is not None else None

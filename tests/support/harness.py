@@ -14,6 +14,7 @@ import httpx
 from starlette.applications import Starlette
 
 from adapter.settings import Settings
+from tests.support.recording import Recorder
 
 SANDBOX = "http://sandbox.test"
 PROXY = "http://proxy.test"
@@ -27,6 +28,7 @@ class Harness:
     proxy_app: Starlette
     proxy: httpx.AsyncClient
     settings: Settings
+    legacy_answers: Recorder
     _extra: list[Any] = field(default_factory=list)
 
     def auth(self, company: int = 0) -> dict[str, str]:

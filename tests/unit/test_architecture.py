@@ -36,7 +36,7 @@ def test_packages_form_a_ladder() -> None:
     rungs = ladder(unit_graph())
     position = {unit: n for n, rung in enumerate(rungs) for unit in rung}
     # The order design.md draws: models, mapping, export client, workflow, routes, app, CLI.
-    order = ["legacy", "mapping", "workflow", "web", "app", "cli"]
+    order = ["legacy", "mapping", "workflow", "cutover", "web", "app", "cli"]
     steps = [position[f"adapter.{name}"] for name in order]
     assert steps == sorted(steps)
     assert len(set(steps)) == len(steps)
@@ -49,6 +49,8 @@ def test_packages_form_a_ladder() -> None:
         ("adapter.mapping", {"adapter.export.client", "adapter.store", "adapter.workflow"}),
         ("adapter.legacy", {"adapter.workflow", "adapter.web", "adapter.mapping"}),
         ("adapter.workflow", {"adapter.web", "adapter.app"}),
+        # The cutover decides and records; the web layer builds the answers.
+        ("adapter.cutover", {"adapter.web", "adapter.app", "adapter.cli"}),
         # Routes never talk to the export client; they go through the workflow.
         ("adapter.web", {"adapter.export.client", "adapter.store"}),
         ("adapter.sandbox", {"adapter.app", "adapter.workflow", "adapter.web"}),

@@ -26,6 +26,9 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
     assert settings.stale_read_seconds == 300
     assert settings.idle_policy == "fail"
     assert settings.default_page_size <= settings.max_page_size
+    assert settings.cutover_file is None
+    assert settings.cutover_check_seconds == 1
+    assert (settings.shadow_timeout_seconds, settings.shadow_max_in_flight) == (10, 16)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +49,9 @@ def test_defaults_match_the_documented_table(clean_env: pytest.MonkeyPatch) -> N
         ("ADAPTER_MAINTENANCE_CONCURRENCY", "64", 64),
         ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "600", 600),
         ("ADAPTER_CLOSE_RETRY_SECONDS", "1", 1),
+        ("ADAPTER_CUTOVER_CHECK_SECONDS", "0", 0),
+        ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "2.5", 2.5),
+        ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "64", 64),
     ],
 )
 def test_valid_variable_is_read(
@@ -100,6 +106,13 @@ def test_valid_variable_is_read(
         ("ADAPTER_POLL_INTERVAL_SECONDS", "3601"),
         ("ADAPTER_CREDENTIALS_FILE", "/nonexistent/tenants.toml"),
         ("ADAPTER_MAPPINGS_DIR", "/nonexistent/mappings"),
+        ("ADAPTER_CUTOVER_FILE", "/nonexistent/cutover.toml"),
+        ("ADAPTER_CUTOVER_CHECK_SECONDS", "-1"),
+        ("ADAPTER_CUTOVER_CHECK_SECONDS", "61"),
+        ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "0"),
+        ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "301"),
+        ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "0"),
+        ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "1025"),
     ],
 )
 def test_invalid_variable_is_named_in_one_readable_line(
@@ -188,6 +201,9 @@ BOUNDS = [
     ("ADAPTER_MAINTENANCE_CONCURRENCY", "1", "64", "0", "65"),
     ("ADAPTER_MAINTENANCE_DEADLINE_SECONDS", "1", "600", "0.5", "601"),
     ("ADAPTER_CLOSE_RETRY_SECONDS", "1", "300", "0.5", "301"),
+    ("ADAPTER_CUTOVER_CHECK_SECONDS", "0", "60", "-0.1", "60.5"),
+    ("ADAPTER_SHADOW_TIMEOUT_SECONDS", "0.1", "300", "0.05", "301"),
+    ("ADAPTER_SHADOW_MAX_IN_FLIGHT", "1", "1024", "0", "1025"),
 ]
 DURATIONS = [row[0] for row in BOUNDS if row[0].endswith("_SECONDS")]
 
@@ -215,7 +231,11 @@ def test_each_bound_is_inclusive_and_enforced(
 
 
 # Where 0 is a valid setting (discover on every request, never serve stale), 1e-9 is too.
-_ZERO_ALLOWED = {"ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS", "ADAPTER_STALE_READ_SECONDS"}
+_ZERO_ALLOWED = {
+    "ADAPTER_DISCOVERY_MIN_INTERVAL_SECONDS",
+    "ADAPTER_STALE_READ_SECONDS",
+    "ADAPTER_CUTOVER_CHECK_SECONDS",
+}
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from adapter.sandbox.config import SandboxConfig
 from adapter.settings import Settings
 from tests.support.credentials import write_credentials_file
 from tests.support.harness import PROXY, SANDBOX, Harness
+from tests.support.recording import Recorder, RecordingTransport
 
 
 @pytest.fixture
@@ -49,14 +50,20 @@ async def harness(
                 **settings_overrides,
             },
         )
-        proxy_app = create_app(settings, export_transport=httpx.ASGITransport(app=sandbox))
+        # The sandbox serves the legacy API too: used when a test sets legacy_api_url.
+        legacy_answers = Recorder()
+        proxy_app = create_app(
+            settings,
+            export_transport=httpx.ASGITransport(app=sandbox),
+            legacy_transport=RecordingTransport(httpx.ASGITransport(app=sandbox), legacy_answers),
+        )
         async with (
             LifespanManager(proxy_app) as manager,
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url=PROXY
             ) as proxy,
         ):
-            yield Harness(sandbox, admin, companies, proxy_app, proxy, settings)
+            yield Harness(sandbox, admin, companies, proxy_app, proxy, settings, legacy_answers)
 
 
 @pytest.fixture
