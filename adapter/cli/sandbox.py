@@ -51,6 +51,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--items", type=int, default=25, metavar="N", help="items per job (default: %(default)s)"
     )
     parser.add_argument(
+        "--queued",
+        type=int,
+        default=20,
+        metavar="Q",
+        help="queued expenses per company that are in no export job yet: the legacy API lists "
+        "them, the Export API cannot (default: %(default)s)",
+    )
+    parser.add_argument(
         "--rtt-ms",
         type=float,
         default=0.0,
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> in
             companies=args.companies,
             jobs_per_company=args.jobs,
             items_per_job=args.items,
+            queued_per_company=args.queued,
             rtt_ms=args.rtt_ms,
         )
     except ValueError as exc:

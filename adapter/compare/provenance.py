@@ -35,8 +35,11 @@ class Provenance:
 
     @property
     def unavailable(self) -> bool:
-        """Every row behind the path says the Export Item cannot supply it (A.1 '—')."""
-        return bool(self.rows) and all(row.kind == "unavailable" for row in self.rows)
+        """Every row behind the path says the Export Item cannot supply it (A.1 '—'): the row is
+        ``unavailable``, or its value is the proxy's inference (``inferred``)."""
+        return bool(self.rows) and all(
+            row.kind == "unavailable" or row.inferred for row in self.rows
+        )
 
     @property
     def note(self) -> str:

@@ -34,6 +34,7 @@ _FIELD_KEYS = frozenset(
         "args",
         "options",
         "departure",
+        "inferred",
     }
 )
 _OBJECT_KEYS = frozenset({"legacy", "present_when", "note", "departure"})
@@ -82,9 +83,18 @@ def parse_fields(doc: Mapping[str, Any], problems: Problems) -> list[FieldRow]:
                 args=_paths(raw, "args", name, problems),
                 options=_options(raw, name, problems),
                 departure=text(raw, "departure", EXPENSE_FILE, name, problems),
+                inferred=_flag(raw, "inferred", name, problems),
             )
         )
     return rows
+
+
+def _flag(raw: Mapping[str, Any], key: str, name: str, problems: Problems) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        problems.add(EXPENSE_FILE, name, f"'{key}' must be true or false")
+        return False
+    return value
 
 
 def parse_objects(doc: Mapping[str, Any], problems: Problems) -> list[ObjectRule]:

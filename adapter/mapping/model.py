@@ -42,7 +42,9 @@ class FieldRow:
     ``fallback``: further source paths read in order while the value is null; ``default``: the
     value when every source is null; ``args``: extra source values passed to the transform;
     ``options``: the transform's fixed choices; ``departure``: why this row departs from the
-    seed table (pleo-api.md A.1), listed by ``mappings check``.
+    seed table (pleo-api.md A.1), listed by ``mappings check``; ``inferred``: the value is the
+    proxy's inference, not data the Export Item carries (A.1 marks the field unavailable), so a
+    comparison with the legacy API counts a difference there as an expected gap.
     """
 
     legacy: str
@@ -56,6 +58,7 @@ class FieldRow:
     args: tuple[str, ...] = ()
     options: Mapping[str, str] = field(default_factory=dict)
     departure: str | None = None
+    inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,12 @@ class LegacyExpenseApi:
     def _render(self, entries: list[Entry]) -> list[dict[str, Any]]:
         state, view = self.runtime.state, self.runtime.legacy
         read = view.next_read()
-        return [view.expense(entry, state.legacy_status(entry), read) for entry in entries]
+        return [
+            view.expense(
+                entry, state.legacy_status(entry), read, vendor_exposed=state.vendor_exposed(entry)
+            )
+            for entry in entries
+        ]
 
     async def list_expenses(self, request: Request) -> Response:
         company = self._company(request)
@@ -116,7 +121,7 @@ class LegacyExpenseApi:
                 date_to is not None and performed > date_to
             ):
                 continue
-            if types and legacy_type(entry.item["type"]) not in types:
+            if types and legacy_type(entry.item["type"], entry.item.get("subType")) not in types:
                 continue
             if account_id and not _on_a_line(entry, "account", account_id):
                 continue

@@ -10,8 +10,6 @@ entry (hashed from its id, so fixed by the seed) and never drawn from the v3 dat
   card payment. Never ``AUTHORIZATION``/``AUTHORIZATION_REVERSAL`` (which the legacy list hides
   by default), so ``cardTransaction.reversedAt`` is always ``null``.
 - ``cardTransaction.authorizedAt``: a minute to three days before the entry's date.
-- ``cardTransaction.merchant.name`` when the entry has neither vendor nor supplier: a merchant
-  from the reference data.
 - ``supplier.documentNumber``: the invoice number for entries with invoice information, else
   for about half of the others a receipt number, else ``null``.
 - ``deletedAt``: ``null`` except for about one entry in forty (1 to 30 days after its date).
@@ -28,7 +26,6 @@ from datetime import timedelta
 from adapter.sandbox.clock import format_timestamp, parse_timestamp
 from adapter.sandbox.ids import stable_fraction
 from adapter.sandbox.models import Entry
-from adapter.sandbox.reference import MERCHANTS
 
 __all__ = ["NOISE_EVERY", "LegacyFacts", "legacy_facts"]
 
@@ -42,7 +39,6 @@ class LegacyFacts:
 
     card_state: str
     authorized_at: str
-    merchant_name: str
     document_number: str | None
     deleted_at: str | None
     noisy: bool
@@ -66,11 +62,9 @@ def legacy_facts(entry: Entry) -> LegacyFacts:
     deleted_at = None
     if deleted_roll < 1 / 40:
         deleted_at = format_timestamp(date + timedelta(days=1 + int(deleted_roll * 40 * 29)))
-    merchant = MERCHANTS[int(stable_fraction(entry.id, "merchant") * len(MERCHANTS))][0]
     return LegacyFacts(
         card_state=state,
         authorized_at=format_timestamp(authorized),
-        merchant_name=merchant,
         document_number=document_number,
         deleted_at=deleted_at,
         noisy=(entry.seq + 1) % NOISE_EVERY == 0,

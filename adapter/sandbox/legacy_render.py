@@ -20,7 +20,7 @@ fields the table marks unavailable get what the real API would hold
 - ``supplier``: always an object, ``{"CIF": supplier.taxIdentifier, "documentNumber"}``;
 - ``type``: :data:`LEGACY_TYPE_OF` (the exact legacy value where one exists, A.7; ``MANUAL``
   for unknown types); ``cardTransaction`` is ``null`` unless the type is ``CARD``, then
-  ``{state, merchant: {id: vendor.id, name: vendor, else supplier, else a merchant name},
+  ``{state, merchant: {id: vendor.id, name: vendor, else supplier, else ""},
   authorizedAt, settledAt: date, reversedAt: null}``;
 - ``status``: see :meth:`adapter.sandbox.state.SandboxState.legacy_status`.
 """
@@ -41,6 +41,7 @@ from adapter.sandbox.reference import CURRENCY_EXPONENTS
 __all__ = [
     "LEGACY_TYPES",
     "LEGACY_TYPE_OF",
+    "LEGACY_TYPE_OF_SUBTYPE",
     "legacy_type",
     "major_amount",
     "receipt_id",
@@ -81,11 +82,15 @@ LEGACY_TYPE_OF: dict[str, str] = {
     "fee": "PLEO_INVOICE",
     "overdraft": "OVERDRAFT_FEE",
 }
+# A (type, subType) with its own legacy value: interest charged as a fee (A.7).
+LEGACY_TYPE_OF_SUBTYPE: dict[tuple[str, str], str] = {("fee", "interest"): "OVERDRAFT_INTEREST"}
 _DEFAULT_TYPE = "MANUAL"
 
 
-def legacy_type(v3_type: str) -> str:
-    """The legacy ``type`` of a v3 item type."""
+def legacy_type(v3_type: str, sub_type: str | None = None) -> str:
+    """The legacy ``type`` of a v3 item type (and subType)."""
+    if sub_type is not None and (v3_type, sub_type) in LEGACY_TYPE_OF_SUBTYPE:
+        return LEGACY_TYPE_OF_SUBTYPE[(v3_type, sub_type)]
     return LEGACY_TYPE_OF.get(v3_type, _DEFAULT_TYPE)
 
 
@@ -141,10 +146,12 @@ def _lines(entry: Entry) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return lines, top
 
 
-def _card_transaction(entry: Entry, facts: LegacyFacts) -> dict[str, Any]:
-    vendor = entry.vendor
+def _card_transaction(entry: Entry, facts: LegacyFacts, vendor_exposed: bool) -> dict[str, Any]:
+    # The merchant is the vendor where the Export API shows it, else the supplier (A.1, A.7):
+    # the fields the translation does derive agree; only the unavailable ones differ.
+    vendor = entry.vendor if vendor_exposed else None
     supplier = entry.item.get("supplier")
-    name = (vendor or {}).get("name") or (supplier or {}).get("name") or facts.merchant_name
+    name = (vendor or {}).get("name") or (supplier or {}).get("name") or ""
     return {
         "state": facts.card_state,
         "merchant": {"id": vendor["id"] if vendor else None, "name": name},
@@ -154,7 +161,9 @@ def _card_transaction(entry: Entry, facts: LegacyFacts) -> dict[str, Any]:
     }
 
 
-def render_expense(entry: Entry, status: str, facts: LegacyFacts, read: int) -> dict[str, Any]:
+def render_expense(
+    entry: Entry, status: str, facts: LegacyFacts, read: int, vendor_exposed: bool = True
+) -> dict[str, Any]:
     """The legacy ``Expense`` JSON for one entry, as legacy read number ``read`` sees it."""
     item = entry.item
     lines, top = _lines(entry)
@@ -162,7 +171,7 @@ def render_expense(entry: Entry, status: str, facts: LegacyFacts, read: int) -> 
     team = item.get("team")
     supplier = item.get("supplier")
     files = item.get("files") or []
-    expense_type = legacy_type(item["type"])
+    expense_type = legacy_type(item["type"], item.get("subType"))
     updated_at = item["date"]
     if facts.noisy:
         updated_at = format_timestamp(parse_timestamp(item["date"]) + timedelta(seconds=read))
@@ -180,7 +189,9 @@ def render_expense(entry: Entry, status: str, facts: LegacyFacts, read: int) -> 
         "departmentId": team["id"] if team else None,
         "amountSettled": major_amount(item["amount"]["inWalletCurrency"]),
         "note": item.get("note"),
-        "cardTransaction": _card_transaction(entry, facts) if expense_type == "CARD" else None,
+        "cardTransaction": _card_transaction(entry, facts, vendor_exposed)
+        if expense_type == "CARD"
+        else None,
         **top,
         "receiptIds": [receipt_id(file["url"]) for file in files],
         "settledExpenseIds": item["additionalInformation"].get("reconciledEntries") or [],

@@ -36,9 +36,15 @@ class LegacyView:
             facts = self._facts[entry.id] = legacy_facts(entry)
         return facts
 
-    def expense(self, entry: Entry, status: str, read: int) -> dict[str, Any]:
-        """The legacy ``Expense`` as read number ``read`` shows it, disagreements applied."""
-        expense = render_expense(entry, status, self.facts(entry), read)
+    def expense(
+        self, entry: Entry, status: str, read: int, *, vendor_exposed: bool = True
+    ) -> dict[str, Any]:
+        """The legacy ``Expense`` as read number ``read`` shows it, disagreements applied.
+
+        ``vendor_exposed``: whether the Export API shows this entry's vendor (its job has
+        vendor-based bookkeeping); the legacy merchant is the vendor only then.
+        """
+        expense = render_expense(entry, status, self.facts(entry), read, vendor_exposed)
         return self.disagreements.apply(expense) if self.disagreements.rules else expense
 
     @staticmethod

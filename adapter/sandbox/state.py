@@ -491,6 +491,11 @@ class SandboxState:
 
     # ----------------------------------------------------------------- legacy
 
+    def vendor_exposed(self, entry: Entry) -> bool:
+        """Whether the Export API shows the entry's vendor: its job has vendor bookkeeping."""
+        job = self.jobs.get(entry.job_id) if entry.job_id is not None else None
+        return job is not None and job.vendor_based_bookkeeping
+
     def legacy_status(self, entry: Entry) -> str:
         """The legacy ``status`` of an entry (see the module docstring)."""
         if entry.legacy_status is not None:

@@ -14,6 +14,7 @@ import pytest
 
 from adapter.compare import compare_expenses, noise_keys
 from adapter.compare.report_html import render_html
+from adapter.mapping import load_mapping_table
 from tests.support.compare_scenario import realistic_scenario
 from tests.support.processes import SandboxFactory
 
@@ -91,8 +92,11 @@ def test_the_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 def test_the_cli_against_a_sandbox_process_only_reads(
     start_sandbox_process: SandboxFactory, tmp_path: Path
 ) -> None:
-    """A real compare run sends only list GETs, writes nothing upstream and reports each field."""
-    sandbox = start_sandbox_process(companies=1, jobs=1, items=30)
+    """A real compare run sends only list GETs and writes nothing upstream. With every queued
+    expense in the one export job it passes (exit 0) with exactly the fields the mapping table
+    cannot supply as expected gaps; a disagreement planted in the legacy API fails it (exit 1),
+    named with its mapping row and v3 source."""
+    sandbox = start_sandbox_process(companies=1, jobs=1, items=30, queued=0)
     company = sandbox.companies[0]
     sandbox.reset_stats()
     report = tmp_path / "report.json"
@@ -108,13 +112,30 @@ def test_the_cli_against_a_sandbox_process_only_reads(
 
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
     assert set(sandbox.stats()["byOperation"]) <= _READS
     assert sandbox.ledger() == []
     document = json.loads(report.read_text(encoding="utf-8"))
     assert document["summary"]["compared"] == 30
-    assert ("PASS" if result.returncode == 0 else "FAIL") in result.stdout
-    for difference in document["differences"]:
-        if difference["kind"] != "presence":
-            assert difference["mappingRow"] is not None, difference
+    assert "PASS" in result.stdout
+    gaps = {d["mappingRow"] for d in document["differences"] if d["kind"] == "expected_gap"}
+    table = load_mapping_table()
+    not_supplied = {r.legacy for r in table.fields if r.kind == "unavailable" or r.inferred}
+    assert gaps
+    assert gaps <= not_supplied
+
+    victim = document["differences"][0]["expenseId"]
+    knob = {"field": "amountSettled.value", "expenseIds": [victim], "value": 12345.67}
+    assert sandbox.admin.post("/sandbox/legacy/disagreements", json=knob).status_code < 300
+    failed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    (planted,) = [
+        d for d in json.loads(report.read_text())["differences"] if d["kind"] == "unexplained"
+    ]
+    assert (planted["expenseId"], planted["field"]) == (victim, "amountSettled")
+    assert (planted["mappingRow"], planted["sourcePath"]) == (
+        "amountSettled",
+        "amount.inWalletCurrency",
+    )

@@ -267,6 +267,7 @@ def start_sandbox(
     items: int = 25,
     seed: int = 1,
     rtt_ms: float = 0.0,
+    queued: int = 20,
 ) -> Sandbox:
     """``python -m adapter sandbox ...``, ready once ``/sandbox/healthz`` answers."""
     args = [
@@ -276,6 +277,7 @@ def start_sandbox(
         f"--jobs={jobs}",
         f"--items={items}",
         f"--rtt-ms={rtt_ms}",
+        f"--queued={queued}",
     ]
     process = _launch(
         "sandbox",

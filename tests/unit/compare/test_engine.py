@@ -342,6 +342,21 @@ def test_every_unavailable_row_is_an_expected_gap_with_its_row(
     assert comparison.failing == 0
 
 
+def test_an_inferred_row_is_an_expected_gap_and_stops_being_one_without_the_flag(
+    tables_copy: Callable[..., Path], table: MappingTable, rules: EquivalenceRules, pair: Pair
+) -> None:
+    """The card state is the proxy's inference (``inferred = true``): a legacy value that
+    differs is expected; drop the flag and the same difference is unexplained."""
+    left, right = pair
+    assert right["cardTransaction"] is not None  # the pair is a card expense
+    left["cardTransaction"] = {**right["cardTransaction"], "state": "CHARGE_BACK"}
+    assert only(run(table, rules, left, right)).kind is DifferenceKind.EXPECTED_GAP
+    directory = tables_copy("expense.toml", r"inferred = true, ", "")
+    plain = only(run(load_mapping_table(directory), rules, left, right))
+    assert plain.kind is DifferenceKind.UNEXPLAINED
+    assert plain.provenance.mapping_row == "cardTransaction.state"
+
+
 def test_provenance_follows_the_table_when_a_row_changes(
     tables_copy: Callable[..., Path], pair: Pair
 ) -> None:

@@ -198,6 +198,15 @@ def test_without_an_object_rule_the_object_is_always_present(table_copy: MakeTab
     assert expense.cardTransaction is not None
 
 
+def test_inferred_must_be_true_or_false(table_copy: MakeTable) -> None:
+    """``inferred`` is a flag; anything else is a problem naming the row."""
+    directory = table_copy("expense.toml", r"inferred = true", 'inferred = "yes"')
+    assert (
+        "expense.toml row 'cardTransaction.state': 'inferred' must be true or false"
+        in _problems(directory)
+    )
+
+
 def test_departures_from_the_seed_table_are_listed() -> None:
     """Every row departing from the seed table says so, and check_tables reports each one."""
     rows = {d.row for d in check_tables().departures}
