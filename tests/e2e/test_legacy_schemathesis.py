@@ -31,6 +31,7 @@ from schemathesis.generation.case import Case
 
 from tests.support.credentials import write_credentials_file
 from tests.support.legacy_contract import legacy_document
+from tests.support.openapi import MISSING_DOCUMENTS
 from tests.support.processes import ManagedProcess, Sandbox, start_proxy, start_sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -94,13 +95,14 @@ def _with_the_proxys_documented_additions(document: dict[str, Any]) -> dict[str,
 
 
 def _schema() -> Any:
+    """The document schemathesis drives, or None when Pleo's documents are not there."""
     try:
         document = legacy_document()
     except pytest.skip.Exception:
-        document = {"openapi": "3.0.0", "info": {"title": "-", "version": "0"}, "paths": {}}
-    else:
-        document = _with_the_proxys_documented_additions(document)
-    return schemathesis.openapi.from_dict(document, config=CONFIG)
+        return None
+    return schemathesis.openapi.from_dict(
+        _with_the_proxys_documented_additions(document), config=CONFIG
+    )
 
 
 SCHEMA = _schema()
@@ -126,11 +128,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, M
         sandbox.close()
 
 
-@SCHEMA.parametrize()  # type: ignore[untyped-decorator]  # schemathesis' decorator is untyped
-def test_the_proxy_keeps_pleos_legacy_contract(
-    case: Case[Any], stack: tuple[Sandbox, ManagedProcess]
-) -> None:
-    """No server error and no schema violation for any generated legacy request."""
-    sandbox, proxy = stack
-    token = sandbox.companies[0]["legacyToken"]
-    case.call_and_validate(base_url=f"{proxy.url}/v1", headers={"Authorization": f"Bearer {token}"})
+if SCHEMA is None:
+
+    def test_the_proxy_keeps_pleos_legacy_contract() -> None:
+        """Skipped, with where to point PLEO_OPENAPI_DIR: Pleo's legacy document is absent."""
+        pytest.skip(MISSING_DOCUMENTS)
+
+else:
+
+    @SCHEMA.parametrize()  # type: ignore[untyped-decorator]  # schemathesis' decorator is untyped
+    def test_the_proxy_keeps_pleos_legacy_contract(
+        case: Case[Any], stack: tuple[Sandbox, ManagedProcess]
+    ) -> None:
+        """No server error and no schema violation for any generated legacy request."""
+        sandbox, proxy = stack
+        # The generated Authorization becomes a real legacy token; a case that leaves it out on
+        # purpose (negative data) is sent without one and must be refused.
+        if case.headers is not None and "Authorization" in case.headers:
+            case.headers["Authorization"] = f"Bearer {sandbox.companies[0]['legacyToken']}"
+        case.call_and_validate(base_url=f"{proxy.url}/v1")
