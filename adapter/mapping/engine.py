@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -20,7 +22,7 @@ from adapter.export.models import (
 from adapter.legacy.models import Expense, ItemUpdateExtras, LegacyStatus
 from adapter.mapping.table import MappingTable
 
-__all__ = ["legacy_status", "plan_item_update", "to_expense"]
+__all__ = ["legacy_status", "plan_item_update", "to_expense", "translation_errors"]
 
 
 def _item_status(table: MappingTable, item_status: str | None) -> ExportJobItemStatus:
@@ -41,14 +43,11 @@ def legacy_status(table: MappingTable, item_status: str | None) -> LegacyStatus:
     return table.statuses.item_to_legacy[_item_status(table, item_status).value]
 
 
-def to_expense(table: MappingTable, item: ExportItemV3, item_status: str | None) -> Expense:
-    """Translate one Export Item into a validated legacy Expense, or raise MappingError."""
-    status = legacy_status(table, item_status)
+@contextmanager
+def translation_errors(item: ExportItemV3) -> Iterator[None]:
+    """Turn what can go wrong translating ``item`` into a MappingError naming it."""
     try:
-        data = table.build(item)
-        for name in table.status_fields:
-            data[name] = status
-        return Expense.model_validate(data)
+        yield
     except MappingError as exc:
         exc.accounting_entry_id = item.accounting_entry_id
         raise
@@ -60,6 +59,20 @@ def to_expense(table: MappingTable, item: ExportItemV3, item_status: str | None)
     except (ValueError, TypeError, ArithmeticError) as exc:
         msg = f"item {item.accounting_entry_id}: cannot be translated ({type(exc).__name__})"
         raise MappingError(msg, accounting_entry_id=item.accounting_entry_id) from exc
+
+
+def to_expense(table: MappingTable, item: ExportItemV3, item_status: str | None) -> Expense:
+    """Translate one Export Item into a validated legacy Expense, or raise MappingError.
+
+    The validated path, for tests and tools; the proxy uses the equal and faster
+    :func:`~adapter.mapping.documents.to_expense_json` / ``to_expense_data``.
+    """
+    status = legacy_status(table, item_status)
+    with translation_errors(item):
+        data = table.build(item)
+        for name in table.status_fields:
+            data[name] = status
+        return Expense.model_validate(data)
 
 
 def plan_item_update(
