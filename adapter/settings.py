@@ -120,6 +120,18 @@ class Settings(BaseSettings):
         description="On SIGTERM, time given to requests in progress before they are cut.",
     )
     upstream_max_in_flight: int = Field(default=8, ge=1, le=64)
+    gc_young_threshold: int = Field(
+        default=700,
+        ge=100,
+        le=1_000_000,
+        description="Allocations between young garbage collections in `serve` (CPython's "
+        "default 700).",
+    )
+    gc_freeze_after_startup: bool = Field(
+        default=False,
+        description="In `serve`, move what start-up left alive out of the collector's reach "
+        "(gc.freeze()).",
+    )
     upstream_max_connections: int = Field(default=20, ge=1, le=1000)
     default_page_size: int = Field(default=100, ge=1, le=_PAGE_SIZE_CEILING)
     # The proxy's view is one export job, so a page as large as a job loses nothing; a

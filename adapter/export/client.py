@@ -281,6 +281,27 @@ class ExportClient:
             by_offset=True,
         )
 
+    async def iter_export_items(
+        self, credential: UpstreamCredential, job_id: str
+    ) -> AsyncIterator[list[ExportItemV3]]:
+        """``GET /v3/export-items?job_id=…`` one page at a time, so a caller can translate and
+        drop each page before the next arrives (a full item costs kilobytes as a model).
+
+        The pages after the first are fetched by offset up to the in-flight cap ahead of the
+        one handed out, so at most that many pages are alive at once. Each page request has
+        the open deadline, or one of its own.
+        """
+        params = [("job_id", _identifier(job_id))]
+        async for page in self._pages(
+            "list_export_items",
+            credential,
+            "/v3/export-items",
+            params,
+            _EXPORT_ITEM_PAGE,
+            by_offset=True,
+        ):
+            yield page
+
     async def update_job_items(
         self,
         credential: UpstreamCredential,

@@ -283,3 +283,34 @@ async def test_the_jobs_list_is_still_paged_by_cursor(
     assert len(jobs) == 150
     assert pleo.offsets() == []
     assert pleo.afters() == [99]
+
+
+async def test_export_items_can_be_read_page_by_page_in_order(
+    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
+) -> None:
+    """iter_export_items hands out each page in Pleo's order, the later ones read by offset."""
+    pleo = PagedList(250, export_item_json, hold=2)
+    httpx_mock.add_callback(pleo, is_reusable=True)
+
+    pages = [
+        [item.accounting_entry_id for item in page]
+        async for page in client.iter_export_items(credential, JOB_ID)
+    ]
+
+    assert pages == [[entry_id(n) for n in range(s, min(s + 100, 250))] for s in (0, 100, 200)]
+    assert pleo.offsets() == [100, 200]
+
+
+async def test_leaving_the_page_iterator_early_cancels_the_pages_fetched_ahead(
+    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
+) -> None:
+    """A caller that stops after the first page leaves no request running behind it."""
+    pleo = PagedList(500, export_item_json)
+    httpx_mock.add_callback(pleo, is_reusable=True)
+
+    pages = client.iter_export_items(credential, JOB_ID)
+    first = await anext(pages)
+    await pages.aclose()  # type: ignore[attr-defined]  # an async generator at run time
+
+    assert len(first) == 100
+    assert client.metrics_snapshot().in_flight == 0
