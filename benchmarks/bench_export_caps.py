@@ -9,6 +9,7 @@ fresh ``ExportClient(max_in_flight=cap)``:
 * **write**: ``update_job_items`` of every item (batches of 100, up to the cap at once).
 
 It prints the wall time of each, in seconds and in round trips, and this process's CPU time.
+This process runs with the garbage-collector policy ``serve`` applies (``--default-gc``: not).
 The sequential floor for comparison: ``2 ceil(N/100)`` pages and ``ceil(N/100)`` PUTs.
 
     python -m benchmarks.bench_export_caps                     # 10,000 items, RTT 0 5 20 50
@@ -35,6 +36,8 @@ from adapter.export.models import (
     ExportJobItemStatus,
     UpdateExportJobItemV3,
 )
+from adapter.gc_policy import settle_after_startup
+from adapter.settings import Settings
 from adapter.tenancy import UpstreamCredential
 from tests.support.bulk import prepare_job
 from tests.support.processes import start_sandbox
@@ -119,7 +122,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--rtt-ms", type=float, nargs="+", default=[0.0, 5.0, 20.0, 50.0])
     parser.add_argument("--caps", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's collector settings instead of the ones serve applies",
+    )
     args = parser.parse_args(argv)
+    if not args.default_gc:
+        settings = Settings()
+        settle_after_startup(
+            young_threshold=settings.gc_young_threshold, freeze=settings.gc_freeze_after_startup
+        )
     print("ExportClient against the sandbox on loopback (one uvicorn process), pool 64")
     for rtt_ms in args.rtt_ms:
         bench_rtt(args.items, rtt_ms, args.caps)

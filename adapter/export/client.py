@@ -139,7 +139,7 @@ class ExportClient:
         http: httpx.AsyncClient,
         *,
         base_url: str,
-        max_in_flight: int = 8,
+        max_in_flight: int = 16,
         page_limit: int = 100,
         retries: int = 2,
         backoff_base: float = 0.25,
