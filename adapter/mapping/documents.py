@@ -27,14 +27,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from adapter import jsonio
 from adapter.errors import MappingError
 from adapter.export.models import ExportItemFile, ExportItemV3
-from adapter.mapping.engine import legacy_status, translation_errors
+from adapter.mapping.engine import TRANSLATION_ERRORS, legacy_status, translation_error
 from adapter.mapping.table import MappingTable
-from adapter.mapping.transforms import receipt_id
+from adapter.mapping.transforms import receipt_id, url_path
 
 __all__ = ["receipt_data", "to_expense_data", "to_expense_json"]
 
@@ -51,8 +50,13 @@ def to_expense_data(
     :class:`~adapter.legacy.models.LegacyStatus` of ``item_status``.
     """
     status = legacy_status(table, item_status)
-    with translation_errors(item):
+    try:
         data = table.build(item)
+    except TRANSLATION_ERRORS as exc:
+        error = translation_error(item, exc)
+        if error is exc:
+            raise
+        raise error from exc
     for name in table.status_fields:
         data[name] = status
     return data
@@ -71,6 +75,6 @@ def to_expense_json(table: MappingTable, item: ExportItemV3, item_status: str | 
 def receipt_data(file: ExportItemFile) -> dict[str, Any]:
     """The legacy receipt of a file as plain data, equal to ``receipt_of(file).model_dump()``."""
     identifier = receipt_id(file)
-    name = urlsplit(file.url).path.rsplit("/", 1)[-1] or identifier
+    name = url_path(file.url).rsplit("/", 1)[-1] or identifier
     size_kb = (Decimal(file.size) / _KB).quantize(_CENTS)
     return {"id": identifier, "name": name, "url": file.url, "mimeType": file.type, "size": size_kb}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import decimal
 import functools
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ __all__ = [
     "receipt_id",
     "receipt_of",
     "same_or_null",
+    "url_path",
 ]
 
 # Enough precision that moving the decimal point never rounds.
@@ -112,7 +114,20 @@ def receipt_id(file: ExportItemFile) -> str:
     """The file's id if it has one, else a UUIDv5 of its URL path (never the signed URL)."""
     if file.id:
         return file.id
-    return _url_path_uuid5(urlsplit(file.url).path)
+    return _url_path_uuid5(url_path(file.url))
+
+
+# An absolute http(s) URL whose host part needs none of urlsplit's special cases (IPv6
+# brackets, non-ASCII host names): its path is the text up to the first "?" or "#".
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.:@_~%!$&'()*+,;=-]*(?=[/?#]|\Z)([^?#]*)")
+
+
+def url_path(url: str) -> str:
+    """``urlsplit(url).path``, without urlsplit's general parsing for a plain http(s) URL."""
+    plain = _PLAIN_URL.match(url) if url.isascii() and url.isprintable() else None
+    if plain is None:
+        return urlsplit(url).path
+    return plain.group(1)
 
 
 _URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
@@ -135,7 +150,7 @@ def _url_path_uuid5(path: str) -> str:
 
 def receipt_of(file: ExportItemFile) -> Receipt:
     """The legacy receipt of an export item's file; its id is the one ``receiptIds`` lists."""
-    name = urlsplit(file.url).path.rsplit("/", 1)[-1] or receipt_id(file)
+    name = url_path(file.url).rsplit("/", 1)[-1] or receipt_id(file)
     size_kb = (Decimal(file.size) / 1024).quantize(Decimal("0.01"))
     return Receipt(id=receipt_id(file), name=name, url=file.url, mimeType=file.type, size=size_kb)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +28,7 @@ from adapter.mapping import (
     to_expense_data,
     to_expense_json,
 )
-from adapter.mapping.transforms import receipt_id
+from adapter.mapping.transforms import receipt_id, url_path
 
 TABLE = load_mapping_table()
 NOW = datetime(2026, 4, 22, 10, 8, 56, tzinfo=UTC)
@@ -295,3 +296,26 @@ def test_receipt_uuid_is_uuid5_of_the_url_path(path: str) -> None:
             receipt_id(file)
         return
     assert receipt_id(file) == expected
+
+
+URL_LIKE = st.one_of(
+    st.text(max_size=30),
+    st.builds(
+        lambda scheme, rest: f"{scheme}://{rest}",
+        st.sampled_from(["http", "https", "HTTPS", "ftp"]),
+        st.text(alphabet=st.characters(codec="ascii"), max_size=30) | st.text(max_size=30),
+    ),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(url=URL_LIKE)
+def test_url_path_is_urlsplits_path(url: str) -> None:
+    """The receipt id's URL path reader agrees with urlsplit on any text, URL or not."""
+    try:
+        expected = urlsplit(url).path
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            url_path(url)
+        return
+    assert url_path(url) == expected
