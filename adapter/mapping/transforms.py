@@ -168,7 +168,13 @@ def same_or_null(values: Iterable[Any]) -> Any:
 def _money(tables: TransformTables, _options: Mapping[str, str]) -> Callable[..., Any]:
     currencies = tables.currencies
     if currencies.legacy_units == "minor":
-        return lambda money: {"value": money.value, "currency": money.currency}
+
+        def minor(money: MoneyModel) -> dict[str, Any]:
+            if not money.value.is_finite():
+                return money_to_legacy(money, currencies)  # raises the MappingError
+            return {"value": money.value, "currency": money.currency}
+
+        return minor
     exponents = dict(currencies.exponents)
     default = currencies.default_exponent
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +27,9 @@ from adapter.legacy.models import (
 from adapter.mapping import (
     MappingTable,
     legacy_status,
+    load_mapping_table,
     plan_item_update,
+    to_expense_data,
 )
 from adapter.mapping.transforms import receipt_id
 from tests.support.mapping_items import MapItem, item, raw_item
@@ -358,3 +362,40 @@ def test_extension_fields_are_passed_through(table: MappingTable) -> None:
     assert failed is not None
     assert failed.failure_reason == "Vendor not found in ERP"
     assert failed.failure_reason_type is ExportJobItemFailureReasonType.VENDOR_UNKNOWN
+
+
+def _with_wallet_value(value: Decimal) -> ExportItemV3:
+    """The 'minimal' item with a wallet amount Pleo's schema cannot carry (set unvalidated)."""
+    export_item = item("minimal")
+    wallet = export_item.amount.in_wallet_currency.model_copy(update={"value": value})
+    amount = export_item.amount.model_copy(update={"in_wallet_currency": wallet})
+    return export_item.model_copy(update={"amount": amount})
+
+
+def test_a_non_finite_amount_is_a_mapping_error_naming_the_item(
+    table: MappingTable, map_item: MapItem
+) -> None:
+    """An amount that is not a finite number is refused for that item, on either path."""
+    export_item = _with_wallet_value(Decimal("NaN"))
+
+    with pytest.raises(MappingError) as caught:
+        map_item(table, export_item, "pending")
+
+    assert caught.value.accounting_entry_id == export_item.accounting_entry_id
+
+
+def test_with_minor_units_a_non_finite_amount_is_still_refused(
+    table_copy: Callable[[str, str, str], Path], map_item: MapItem
+) -> None:
+    """With legacy_units 'minor' the amount is passed through; NaN still never reaches JSON."""
+    minor = load_mapping_table(
+        table_copy("currencies.toml", r'^legacy_units = "major"', 'legacy_units = "minor"')
+    )
+    export_item = _with_wallet_value(Decimal("Infinity"))
+
+    with pytest.raises(MappingError) as caught:
+        map_item(minor, export_item, "pending")
+    with pytest.raises(MappingError):
+        to_expense_data(minor, export_item, "pending")
+
+    assert caught.value.accounting_entry_id == export_item.accounting_entry_id
