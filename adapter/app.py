@@ -35,6 +35,7 @@ from adapter.cutover import (
     load_policy,
 )
 from adapter.export.client import build_http_client
+from adapter.gc_policy import settle_after_startup
 from adapter.mapping import MappingTable, load_mapping_table
 from adapter.observability.access_log import AccessLogMiddleware
 from adapter.observability.metrics import Metrics
@@ -124,8 +125,13 @@ def create_app(
     *,
     export_transport: httpx.AsyncBaseTransport | None = None,
     legacy_transport: httpx.AsyncBaseTransport | None = None,
+    tune_gc: bool = False,
 ) -> Starlette:
-    """Build the proxy; the transports let tests and the demo route Pleo in-process."""
+    """Build the proxy; the transports let tests and the demo route Pleo in-process.
+
+    ``tune_gc`` (``serve`` sets it) applies the settings' garbage-collector policy to this
+    process once start-up is done (:mod:`adapter.gc_policy`); in-process tests leave it off.
+    """
     settings = settings or load_settings()
     # Fail at construction, not on the first request: a bad table or file must stop start-up.
     table = load_mapping_table(settings.mappings_dir)
@@ -225,6 +231,11 @@ def create_app(
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(stop))
         readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
+        if tune_gc:
+            settle_after_startup(
+                young_threshold=settings.gc_young_threshold,
+                freeze=settings.gc_freeze_after_startup,
+            )
         try:
             yield {
                 "settings": settings,

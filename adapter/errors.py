@@ -244,15 +244,15 @@ class UpstreamProtocolError(UpstreamError):
 
 
 class ItemUpdateIncomplete(UpstreamError):
-    """A batch of item updates failed after earlier batches were applied.
+    """A batch of item updates failed while other batches were applied.
 
     It mirrors the failed batch's error (``status_code``, ``error_type``, ``upstream_status``,
     ``upstream_type``, ``headers``; the error itself is ``cause``) and adds what happened so far:
 
     * ``applied``: ids sent in batches Pleo accepted, minus those it listed in ``errors[]``;
-    * ``not_applied``: ids of the failed batch and of every later one, in request order. After
-      an ambiguous failure (a timeout) the failed batch may in fact have landed; re-sending it
-      is safe because an item-status PUT sets state;
+    * ``not_applied``: ids of every batch that failed or was never sent (the client starts no
+      batch after a failure), in request order. After an ambiguous failure (a timeout) a failed
+      batch may in fact have landed; re-sending it is safe because an item-status PUT sets state;
     * ``outcome``: the export client's result for the accepted batches (its
       ``ItemUpdateOutcome``; typed loosely here so this module imports nothing of the client).
     """

@@ -144,7 +144,19 @@ class Settings(BaseSettings):
         le=120,
         description="On SIGTERM, time given to requests in progress before they are cut.",
     )
-    upstream_max_in_flight: int = Field(default=8, ge=1, le=64)
+    upstream_max_in_flight: int = Field(default=16, ge=1, le=64)
+    gc_young_threshold: int = Field(
+        default=10_000,
+        ge=100,
+        le=1_000_000,
+        description="Allocations between young garbage collections in `serve` (CPython's "
+        "default is 700; see benchmarks/README.md for why 10,000).",
+    )
+    gc_freeze_after_startup: bool = Field(
+        default=True,
+        description="In `serve`, move what start-up left alive out of the collector's reach "
+        "(gc.freeze()).",
+    )
     upstream_max_connections: int = Field(default=20, ge=1, le=1000)
     default_page_size: int = Field(default=100, ge=1, le=_PAGE_SIZE_CEILING)
     # The proxy's view is one export job, so a page as large as a job loses nothing; a

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level, log_format=settings.log_format)
-        app = create_app(settings)
+        app = create_app(settings, tune_gc=True)
     except ConfigurationError as exc:
         print(f"pleo-export-adapter: {exc.message}", file=sys.stderr)
         return 2

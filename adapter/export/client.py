@@ -6,7 +6,9 @@ It adds what every call needs and httpx does not do by itself:
 * an ``asyncio.Semaphore`` bounding requests in flight (httpx 0.28 slows down as concurrency
   rises; reliability.md §2.2 C);
 * the tenant's ``Authorization`` header, sent only to the configured origin;
-* every page of a cursor-paginated list, with a bound on the number of pages;
+* every page of a paginated list, with a bound on the number of pages; the job's items (control
+  and data layer) after the first page by ``offset``, concurrently (:mod:`adapter.export.paging`);
+* item updates in batches of 100, concurrently;
 * pydantic validation of every answer and a mapping of every failure to :mod:`adapter.errors`
   (see :mod:`adapter.export.errors`);
 * one deadline per unit of work (:mod:`adapter.export.deadline`): every attempt's timeout is
@@ -58,6 +60,7 @@ from adapter.export.models import (
     ItemUpdateOutcome,
     UpdateExportJobItemV3,
 )
+from adapter.export.paging import every_page
 from adapter.export.retrying import Retry, RetryBudget, RetryPolicy, Sleep
 from adapter.export.transport import Sender, build_http_client
 from adapter.observability.metrics import Metrics
@@ -136,7 +139,7 @@ class ExportClient:
         http: httpx.AsyncClient,
         *,
         base_url: str,
-        max_in_flight: int = 8,
+        max_in_flight: int = 16,
         page_limit: int = 100,
         retries: int = 2,
         backoff_base: float = 0.25,
@@ -256,7 +259,9 @@ class ExportClient:
         """``GET /v3/export-jobs/{jobId}/items``, every page (the control layer)."""
         path = f"/v3/export-jobs/{_identifier(job_id)}/items"
         params = [] if status is None else [("status", ExportJobItemStatus(status).value)]
-        items = await self._collect("list_job_items", credential, path, params, _JOB_ITEM_PAGE)
+        items = await self._collect(
+            "list_job_items", credential, path, params, _JOB_ITEM_PAGE, by_offset=True
+        )
         if any(item.export_job_id.lower() != job_id.lower() for item in items):
             msg = "Pleo listed items of another export job."
             raise UpstreamProtocolError(msg)
@@ -268,17 +273,32 @@ class ExportClient:
         """``GET /v3/export-items?job_id=…``, every page (the data layer)."""
         params = [("job_id", _identifier(job_id))]
         return await self._collect(
-            "list_export_items", credential, "/v3/export-items", params, _EXPORT_ITEM_PAGE
+            "list_export_items",
+            credential,
+            "/v3/export-items",
+            params,
+            _EXPORT_ITEM_PAGE,
+            by_offset=True,
         )
 
     async def iter_export_items(
         self, credential: UpstreamCredential, job_id: str
     ) -> AsyncIterator[list[ExportItemV3]]:
         """``GET /v3/export-items?job_id=…`` one page at a time, so a caller can translate and
-        drop each page before the next arrives (a full item costs kilobytes as a model)."""
+        drop each page before the next arrives (a full item costs kilobytes as a model).
+
+        The pages after the first are fetched by offset up to the in-flight cap ahead of the
+        one handed out, so at most that many pages are alive at once. Each page request has
+        the open deadline, or one of its own.
+        """
         params = [("job_id", _identifier(job_id))]
         async for page in self._pages(
-            "list_export_items", credential, "/v3/export-items", params, _EXPORT_ITEM_PAGE
+            "list_export_items",
+            credential,
+            "/v3/export-items",
+            params,
+            _EXPORT_ITEM_PAGE,
+            by_offset=True,
         ):
             yield page
 
@@ -288,11 +308,14 @@ class ExportClient:
         job_id: str,
         updates: Sequence[UpdateExportJobItemV3],
     ) -> ItemUpdateOutcome:
-        """``PUT /v3/export-jobs/{jobId}/items`` in sequential batches of at most 100.
+        """``PUT /v3/export-jobs/{jobId}/items`` in batches of at most 100, sent concurrently.
 
-        Per-item ``errors[]`` of every batch are collected in the outcome. If a batch fails
-        after an earlier one was applied, :class:`ItemUpdateIncomplete` says which ids were.
-        If the first batch fails, its own error is raised: nothing was applied.
+        The batches are independent (an item-status PUT sets state), so up to the in-flight cap
+        are in flight at once, started in request order; once one fails, no further batch is
+        started. Per-item ``errors[]`` of every batch are collected in the outcome, in batch
+        order. If a batch fails and another was applied, :class:`ItemUpdateIncomplete` says
+        which ids were applied and which were not (failed or never sent). If no batch was
+        applied, the first failed batch's own error is raised.
         """
         path = f"/v3/export-jobs/{_identifier(job_id)}/items"
         with self._calls.deadline():
@@ -301,38 +324,37 @@ class ExportClient:
     async def _update_in_batches(
         self, credential: UpstreamCredential, path: str, updates: Sequence[UpdateExportJobItemV3]
     ) -> ItemUpdateOutcome:
-        items: list[ExportJobItemV3] = []
-        errors: list[ExportJobItemUpdateErrorV3] = []
-        applied: list[str] = []
-        for start in range(0, len(updates), MAX_ITEMS_PER_UPDATE):
-            batch = updates[start : start + MAX_ITEMS_PER_UPDATE]
-            body = jsonio.dumps(
-                [u.model_dump(mode="json", by_alias=True, exclude_none=True) for u in batch]
-            )
-            try:
-                content = await self._call(
-                    "update_job_items", credential, "PUT", path, body=body, retry=Retry.SAFE
+        batches = [
+            updates[start : start + MAX_ITEMS_PER_UPDATE]
+            for start in range(0, len(updates), MAX_ITEMS_PER_UPDATE)
+        ]
+        answers: list[ExportJobItemUpdateV3 | UpstreamError | None] = [None] * len(batches)
+        queue = iter(range(len(batches)))
+        failed = False
+
+        async def send_batches() -> None:
+            nonlocal failed
+            for index in queue:
+                if failed:
+                    return
+                body = jsonio.dumps(
+                    [
+                        u.model_dump(mode="json", by_alias=True, exclude_none=True)
+                        for u in batches[index]
+                    ]
                 )
-                answer = self._parse("update_job_items", _ITEM_UPDATE, content)
-            except UpstreamError as exc:
-                if start == 0:
-                    raise
-                not_applied = [u.accounting_entry_id for u in updates[start:]]
-                outcome = ItemUpdateOutcome(items=items, errors=errors)
-                raise ItemUpdateIncomplete(
-                    exc,
-                    applied=applied,
-                    not_applied=not_applied,
-                    refused=len(errors),
-                    outcome=outcome,
-                ) from exc
-            items.extend(answer.data)
-            errors.extend(answer.errors)
-            failed = {error.accounting_entry_id for error in answer.errors}
-            applied.extend(
-                u.accounting_entry_id for u in batch if u.accounting_entry_id not in failed
-            )
-        return ItemUpdateOutcome(items=items, errors=errors)
+                try:
+                    content = await self._call(
+                        "update_job_items", credential, "PUT", path, body=body, retry=Retry.SAFE
+                    )
+                    answers[index] = self._parse("update_job_items", _ITEM_UPDATE, content)
+                except UpstreamError as exc:
+                    answers[index] = exc
+                    failed = True
+
+        senders = min(len(batches), self._sender.max_in_flight)
+        await asyncio.gather(*(send_batches() for _ in range(senders)))
+        return _batch_outcome(batches, answers)
 
     async def post_job_event(
         self, credential: UpstreamCredential, event: CreateExportJobEvent
@@ -377,47 +399,45 @@ class ExportClient:
         path: str,
         params: list[tuple[str, str]],
         adapter: TypeAdapter[CursorPage[T]],
+        *,
+        by_offset: bool = False,
     ) -> list[T]:
-        """Every page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded; all
-        pages share one deadline."""
+        """Every page of a list, joined in order; all pages share one deadline."""
         results: list[T] = []
         with self._calls.deadline():
-            async for page in self._pages(operation, credential, path, params, adapter):
+            async for page in self._pages(
+                operation, credential, path, params, adapter, by_offset=by_offset
+            ):
                 results.extend(page)
         return results
 
-    async def _pages(
+    def _pages(
         self,
         operation: str,
         credential: UpstreamCredential,
         path: str,
         params: list[tuple[str, str]],
         adapter: TypeAdapter[CursorPage[T]],
+        *,
+        by_offset: bool = False,
     ) -> AsyncIterator[list[T]]:
-        """Each page of a list: ``after=<endCursor>`` while ``hasNextPage``, bounded."""
-        seen: set[str] = set()
-        after: str | None = None
-        for _ in range(self._max_pages):
-            query = [*params, ("limit", str(self._page_limit))]
-            if after is not None:
-                query.append(("after", after))
+        """Each page of a list, in order (:func:`adapter.export.paging.every_page`): with
+        ``by_offset`` the pages after the first are fetched at once, up to the in-flight cap."""
+
+        async def fetch(extra: Sequence[tuple[str, str]]) -> CursorPage[T]:
+            query = [*params, ("limit", str(self._page_limit)), *extra]
             content = await self._call(
                 operation, credential, "GET", path, params=query, retry=Retry.SAFE
             )
-            page = self._parse(operation, adapter, content)
-            yield page.data
-            if not page.pagination.has_next_page:
-                return
-            after = page.pagination.end_cursor
-            if not after:
-                msg = f"Pleo's answer to {operation} has a next page but no cursor."
-                raise UpstreamProtocolError(msg)
-            if after in seen:
-                msg = f"Pleo's answer to {operation} repeated a page cursor."
-                raise UpstreamProtocolError(msg)
-            seen.add(after)
-        msg = f"Pleo's answer to {operation} ran past {self._max_pages} pages."
-        raise UpstreamProtocolError(msg)
+            return self._parse(operation, adapter, content)
+
+        return every_page(
+            fetch,
+            operation=operation,
+            max_pages=self._max_pages,
+            window=self._sender.max_in_flight,
+            by_offset=by_offset,
+        )
 
     async def _call(
         self,
@@ -458,6 +478,42 @@ class ExportClient:
                 f"({exc.error_count()} errors; first at {where}: {first.get('type')})."
             )
             raise UpstreamProtocolError(msg) from None
+
+
+def _batch_outcome(
+    batches: Sequence[Sequence[UpdateExportJobItemV3]],
+    answers: Sequence[ExportJobItemUpdateV3 | UpstreamError | None],
+) -> ItemUpdateOutcome:
+    """The joined outcome of the batches, or the error saying which ids were not applied."""
+    items: list[ExportJobItemV3] = []
+    errors: list[ExportJobItemUpdateErrorV3] = []
+    applied: list[str] = []
+    not_applied: list[str] = []
+    first_error: UpstreamError | None = None
+    for batch, answer in zip(batches, answers, strict=True):
+        if isinstance(answer, ExportJobItemUpdateV3):
+            items.extend(answer.data)
+            errors.extend(answer.errors)
+            refused = {error.accounting_entry_id for error in answer.errors}
+            applied.extend(
+                u.accounting_entry_id for u in batch if u.accounting_entry_id not in refused
+            )
+            continue
+        if first_error is None and answer is not None:
+            first_error = answer
+        not_applied.extend(u.accounting_entry_id for u in batch)
+    outcome = ItemUpdateOutcome(items=items, errors=errors)
+    if first_error is None:
+        return outcome
+    if not any(isinstance(answer, ExportJobItemUpdateV3) for answer in answers):
+        raise first_error
+    raise ItemUpdateIncomplete(
+        first_error,
+        applied=applied,
+        not_applied=not_applied,
+        refused=len(errors),
+        outcome=outcome,
+    ) from first_error
 
 
 def _identifier(value: str) -> str:

@@ -20,7 +20,13 @@ from adapter.export.models import (
 from adapter.legacy.models import Expense, ItemUpdateExtras, LegacyStatus
 from adapter.mapping.table import MappingTable
 
-__all__ = ["legacy_status", "plan_item_update", "to_expense"]
+__all__ = [
+    "TRANSLATION_ERRORS",
+    "legacy_status",
+    "plan_item_update",
+    "to_expense",
+    "translation_error",
+]
 
 
 def _item_status(table: MappingTable, item_status: str | None) -> ExportJobItemStatus:
@@ -41,25 +47,47 @@ def legacy_status(table: MappingTable, item_status: str | None) -> LegacyStatus:
     return table.statuses.item_to_legacy[_item_status(table, item_status).value]
 
 
+def translation_error(item: ExportItemV3, exc: Exception) -> Exception:
+    """What to raise for ``exc`` while translating ``item``: a MappingError naming the item
+    (a MappingError is completed, anything else converted), or ``exc`` itself if unexpected.
+
+    Written out rather than as a context manager: the fast path calls it per item.
+    """
+    if isinstance(exc, MappingError):
+        exc.accounting_entry_id = item.accounting_entry_id
+        return exc
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        msg = f"item {item.accounting_entry_id}: legacy field {where!r}: {first['msg']}"
+        return MappingError(msg, accounting_entry_id=item.accounting_entry_id, field=where)
+    if isinstance(exc, ValueError | TypeError | ArithmeticError):
+        msg = f"item {item.accounting_entry_id}: cannot be translated ({type(exc).__name__})"
+        return MappingError(msg, accounting_entry_id=item.accounting_entry_id)
+    return exc
+
+
+TRANSLATION_ERRORS = (MappingError, ValueError, TypeError, ArithmeticError)
+"""What :func:`translation_error` turns into a MappingError (ValidationError is a ValueError)."""
+
+
 def to_expense(table: MappingTable, item: ExportItemV3, item_status: str | None) -> Expense:
-    """Translate one Export Item into a validated legacy Expense, or raise MappingError."""
+    """Translate one Export Item into a validated legacy Expense, or raise MappingError.
+
+    The validated path, for tests and tools; the proxy uses the equal and faster
+    :func:`~adapter.mapping.documents.to_expense_json` / ``to_expense_data``.
+    """
     status = legacy_status(table, item_status)
     try:
         data = table.build(item)
         for name in table.status_fields:
             data[name] = status
         return Expense.model_validate(data)
-    except MappingError as exc:
-        exc.accounting_entry_id = item.accounting_entry_id
-        raise
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        msg = f"item {item.accounting_entry_id}: legacy field {where!r}: {first['msg']}"
-        raise MappingError(msg, accounting_entry_id=item.accounting_entry_id, field=where) from exc
-    except (ValueError, TypeError, ArithmeticError) as exc:
-        msg = f"item {item.accounting_entry_id}: cannot be translated ({type(exc).__name__})"
-        raise MappingError(msg, accounting_entry_id=item.accounting_entry_id) from exc
+    except TRANSLATION_ERRORS as exc:
+        error = translation_error(item, exc)
+        if error is exc:
+            raise
+        raise error from exc
 
 
 def plan_item_update(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapter.errors import MappingError, StatusChangeRefused
-from adapter.export.models import ExportItemV3, ExportJobItemStatus
+from adapter.export.models import ExportItemFile, ExportItemV3, ExportJobItemStatus
 from adapter.jsonio import dumps, loads
 from adapter.legacy.models import Expense, LegacyStatus
 from adapter.mapping import (
@@ -19,8 +22,13 @@ from adapter.mapping import (
     legacy_status,
     load_mapping_table,
     plan_item_update,
+    receipt_data,
+    receipt_of,
     to_expense,
+    to_expense_data,
+    to_expense_json,
 )
+from adapter.mapping.transforms import receipt_id, url_path
 
 TABLE = load_mapping_table()
 NOW = datetime(2026, 4, 22, 10, 8, 56, tzinfo=UTC)
@@ -236,3 +244,78 @@ def test_every_expense_has_the_legacy_documents_shape(item: ExportItemV3, status
         negative = item.amount.in_wallet_currency.value < 0
         assert expense.cardTransaction.state == ("REFUND" if negative else "PRESENTMENT")
         assert isinstance(expense.cardTransaction.merchant.name, str)
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items(), status=st.sampled_from(ITEM_STATUSES) | text)
+def test_fast_path_writes_the_validated_paths_bytes(item: ExportItemV3, status: str) -> None:
+    """to_expense_json gives the bytes of the validated Expense, and MappingError where it does."""
+    try:
+        validated = to_expense(TABLE, item, status)
+    except MappingError:
+        with pytest.raises(MappingError):
+            to_expense_json(TABLE, item, status)
+        return
+    produced = to_expense_json(TABLE, item, status)
+    assert produced == dumps(validated.model_dump())
+    assert Expense.model_validate_json(produced) == validated
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items(), status=st.sampled_from(ITEM_STATUSES))
+def test_fast_path_data_equals_the_validated_expense_dumped(
+    item: ExportItemV3, status: str | None
+) -> None:
+    """to_expense_data is model_dump() of the validated Expense: keys, order, types and values."""
+    expected = to_expense(TABLE, item, status).model_dump()
+    produced = to_expense_data(TABLE, item, status)
+    assert produced == expected
+    assert list(produced) == list(expected)
+    assert Expense.model_validate(produced).model_dump() == expected
+
+
+@PROPERTY_SETTINGS
+@given(item=export_items())
+def test_receipt_data_is_the_validated_receipt_dumped(item: ExportItemV3) -> None:
+    """receipt_data equals receipt_of(...).model_dump(), and its id is the one receiptIds lists."""
+    files = item.files or []
+    expense = to_expense_data(TABLE, item, "pending")
+    assert [receipt_data(f) for f in files] == [receipt_of(f).model_dump() for f in files]
+    assert [receipt_data(f)["id"] for f in files] == expense["receiptIds"]
+
+
+@PROPERTY_SETTINGS
+@given(path=st.text(max_size=40))
+def test_receipt_uuid_is_uuid5_of_the_url_path(path: str) -> None:
+    """A file without an id gets str(uuid5(NAMESPACE_URL, path)) however the path is spelled."""
+    file = ExportItemFile(url=f"https://files.example/{path}?sig=s", type="pdf", size=1)
+    try:
+        expected = str(uuid.uuid5(uuid.NAMESPACE_URL, urlsplit(file.url).path))
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            receipt_id(file)
+        return
+    assert receipt_id(file) == expected
+
+
+URL_LIKE = st.one_of(
+    st.text(max_size=30),
+    st.builds(
+        lambda scheme, rest: f"{scheme}://{rest}",
+        st.sampled_from(["http", "https", "HTTPS", "ftp"]),
+        st.text(alphabet=st.characters(codec="ascii"), max_size=30) | st.text(max_size=30),
+    ),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(url=URL_LIKE)
+def test_url_path_is_urlsplits_path(url: str) -> None:
+    """The receipt id's URL path reader agrees with urlsplit on any text, URL or not."""
+    try:
+        expected = urlsplit(url).path
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            url_path(url)
+        return
+    assert url_path(url) == expected

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from adapter.export.models import ExportItemV3
+from adapter.legacy.models import Expense
+from adapter.mapping import MappingTable, to_expense, to_expense_json
 
 FIXTURES = Path(__file__).resolve().parent / "export_items"
+
+
+MapItem = Callable[[MappingTable, ExportItemV3, "str | None"], Expense]
+"""``to_expense`` or a stand-in with its signature."""
+
+
+def via_fast_path(table: MappingTable, export_item: ExportItemV3, status: str | None) -> Expense:
+    """The fast path's JSON (``to_expense_json``) read back as a validated Expense."""
+    return Expense.model_validate_json(to_expense_json(table, export_item, status))
+
+
+MAPPING_PATHS: dict[str, MapItem] = {"validated": to_expense, "fast": via_fast_path}
+"""Both ways of translating an Export Item, by name, for tests that must hold for each."""
 
 
 def raw_item(name: str) -> dict[str, Any]:

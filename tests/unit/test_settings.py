@@ -189,6 +189,7 @@ BOUNDS = [
     ("ADAPTER_SHUTDOWN_GRACE_SECONDS", "1", "120", "0.5", "121"),
     ("ADAPTER_UPSTREAM_MAX_IN_FLIGHT", "1", "64", "0", "65"),
     ("ADAPTER_UPSTREAM_MAX_CONNECTIONS", "1", "1000", "0", "1001"),
+    ("ADAPTER_GC_YOUNG_THRESHOLD", "100", "1000000", "99", "1000001"),
     # The two page sizes also bound each other (default <= max), so the other one's default
     # (max 100000, default 100) narrows what a test of one alone can accept.
     ("ADAPTER_DEFAULT_PAGE_SIZE", "1", "100000", "0", "1000001"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -70,10 +71,11 @@ def item_error(n: int) -> dict[str, Any]:
     }
 
 
-async def test_updates_go_out_in_sequential_batches_of_100(
+async def test_updates_go_out_in_batches_of_100(
     httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
 ) -> None:
-    """250 updates become three PUTs of 100, 100 and 50 items, in order, each a JSON array."""
+    """250 updates become three PUTs of 100, 100 and 50 items, started in order, each a JSON
+    array."""
     httpx_mock.add_callback(echo_update, url=url(ITEMS_PATH), method="PUT", is_reusable=True)
 
     outcome = await client.update_job_items(credential, JOB_ID, updates(250))
@@ -120,6 +122,93 @@ async def test_per_item_errors_of_every_batch_are_aggregated(
 
     assert frozenset({entry_id(5), entry_id(140)}) == outcome.failed_ids
     assert len(outcome.items) == 148
+
+
+class HeldPuts:
+    """Item PUTs that wait until ``hold`` have arrived (so a test passes only if they were in
+    flight together, bounded instead of hanging), then answer: a 422 for the batch holding a
+    ``failing`` id, else every item updated."""
+
+    def __init__(self, hold: int, failing: frozenset[str] = frozenset()) -> None:
+        self.hold, self.failing = hold, failing
+        self.arrived: list[list[str]] = []
+        self.all_arrived = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        ids = [item["accountingEntryId"] for item in orjson.loads(request.content)]
+        self.arrived.append(ids)
+        if len(self.arrived) >= self.hold:
+            self.all_arrived.set()
+        async with asyncio.timeout(5.0):
+            await self.all_arrived.wait()
+        if self.failing & set(ids):
+            return httpx.Response(
+                422, json={"type": "EXPORT_JOB_STATUS_UNPROCESSABLE", "message": "finished"}
+            )
+        return echo_update(request)
+
+
+async def test_batches_are_in_flight_together_and_the_outcome_keeps_their_order(
+    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
+) -> None:
+    """Three batches are at Pleo at the same time; the updated items come back in id order."""
+    pleo = HeldPuts(hold=3)
+    httpx_mock.add_callback(pleo, method="PUT", is_reusable=True)
+
+    outcome = await client.update_job_items(credential, JOB_ID, updates(300))
+
+    assert len(pleo.arrived) == 3
+    assert [item.accounting_entry_id for item in outcome.items] == [entry_id(n) for n in range(300)]
+    assert client.metrics_snapshot().peak_in_flight == 3
+
+
+async def test_a_failed_middle_batch_among_concurrent_ones_is_reported_truthfully(
+    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
+) -> None:
+    """Batches one and three are applied while batch two fails: the error says exactly so."""
+    pleo = HeldPuts(hold=3, failing=frozenset({entry_id(150)}))
+    httpx_mock.add_callback(pleo, method="PUT", is_reusable=True)
+
+    with pytest.raises(ItemUpdateIncomplete) as caught:
+        await client.update_job_items(credential, JOB_ID, updates(300))
+
+    error = caught.value
+    assert error.applied == [entry_id(n) for n in [*range(100), *range(200, 300)]]
+    assert error.not_applied == [entry_id(n) for n in range(100, 200)]
+    assert [i.accounting_entry_id for i in error.outcome.items] == error.applied
+    assert error.upstream_type == "EXPORT_JOB_STATUS_UNPROCESSABLE"
+    assert "200 of 300" in str(error)
+
+
+async def test_after_a_failure_no_further_batch_is_started(
+    httpx_mock: HTTPXMock, make_client: Callable[..., ExportClient], credential: UpstreamCredential
+) -> None:
+    """One at a time: batch one lands, batch two fails, batches three and four are never sent
+    and are reported as not applied, with batch two."""
+    pleo = HeldPuts(hold=1, failing=frozenset({entry_id(100)}))
+    httpx_mock.add_callback(pleo, method="PUT", is_reusable=True)
+
+    with pytest.raises(ItemUpdateIncomplete) as caught:
+        await make_client(max_in_flight=1).update_job_items(credential, JOB_ID, updates(400))
+
+    assert len(pleo.arrived) == 2
+    assert caught.value.applied == [entry_id(n) for n in range(100)]
+    assert caught.value.not_applied == [entry_id(n) for n in range(100, 400)]
+
+
+async def test_when_every_concurrent_batch_fails_the_plain_error_is_raised(
+    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
+) -> None:
+    """Two batches in flight together both fail: nothing was applied, so the error is the
+    first batch's own."""
+    pleo = HeldPuts(hold=2, failing=frozenset({entry_id(0), entry_id(100)}))
+    httpx_mock.add_callback(pleo, method="PUT", is_reusable=True)
+
+    with pytest.raises(UpstreamRejected) as caught:
+        await client.update_job_items(credential, JOB_ID, updates(200))
+
+    assert not isinstance(caught.value, ItemUpdateIncomplete)
+    assert len(pleo.arrived) == 2
 
 
 async def test_a_failed_later_batch_reports_which_ids_were_applied(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapter.mapping import MappingTable, default_table_directory, load_mapping_table
+from tests.support.mapping_items import MAPPING_PATHS, MapItem
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,9 @@ def table_copy(tmp_path: Path) -> Callable[[str, str, str], Path]:
         return target
 
     return make
+
+
+@pytest.fixture(params=sorted(MAPPING_PATHS))
+def map_item(request: pytest.FixtureRequest) -> MapItem:
+    """to_expense, and the fast path read back as an Expense: each test holds for both."""
+    return MAPPING_PATHS[request.param]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -25,18 +27,19 @@ from adapter.legacy.models import (
 from adapter.mapping import (
     MappingTable,
     legacy_status,
+    load_mapping_table,
     plan_item_update,
-    to_expense,
+    to_expense_data,
 )
 from adapter.mapping.transforms import receipt_id
-from tests.support.mapping_items import item, raw_item
+from tests.support.mapping_items import MapItem, item, raw_item
 
 NOW = datetime(2026, 4, 22, 10, 8, 56, tzinfo=UTC)
 
 
-def test_sek_minor_units_become_896_96_in_the_json(table: MappingTable) -> None:
+def test_sek_minor_units_become_896_96_in_the_json(table: MappingTable, map_item: MapItem) -> None:
     """89696 SEK minor units are the exact JSON number 896.96 (A.2, B §2.8.1)."""
-    expense = to_expense(table, item("minimal"), "pending")
+    expense = map_item(table, item("minimal"), "pending")
     assert expense.amountSettled is not None
     assert expense.amountSettled.value == Decimal("896.96")
     body = dumps(expense.model_dump())
@@ -44,10 +47,10 @@ def test_sek_minor_units_become_896_96_in_the_json(table: MappingTable) -> None:
 
 
 def test_settled_amount_is_the_wallet_currency_not_the_supplier_currency(
-    table: MappingTable,
+    table: MappingTable, map_item: MapItem
 ) -> None:
     """amountSettled takes amount.inWalletCurrency (SEK), not the USD supplier amount (A.2)."""
-    expense = to_expense(table, item("full"), "pending")
+    expense = map_item(table, item("full"), "pending")
     assert expense.amountSettled is not None
     assert (expense.amountSettled.value, expense.amountSettled.currency) == (
         Decimal("896.96"),
@@ -59,44 +62,50 @@ def test_settled_amount_is_the_wallet_currency_not_the_supplier_currency(
     )
 
 
-def test_original_amount_is_the_supplier_currency_amount(table: MappingTable) -> None:
+def test_original_amount_is_the_supplier_currency_amount(
+    table: MappingTable, map_item: MapItem
+) -> None:
     """amountOriginal is never null: amount.inSupplierCurrency in major units (A.7)."""
-    body = dumps(to_expense(table, item("jpy_bhd"), "pending").model_dump())
+    body = dumps(map_item(table, item("jpy_bhd"), "pending").model_dump())
     assert b'"amountOriginal":{"value":12345,"currency":"JPY"}' in body
 
 
-def test_zero_and_three_decimal_currencies_use_their_iso_exponent(table: MappingTable) -> None:
+def test_zero_and_three_decimal_currencies_use_their_iso_exponent(
+    table: MappingTable, map_item: MapItem
+) -> None:
     """1234567 BHD minor units are 1234.567; JPY has no minor unit."""
-    expense = to_expense(table, item("jpy_bhd"), "pending")
+    expense = map_item(table, item("jpy_bhd"), "pending")
     assert expense.amountSettled is not None
     assert expense.amountSettled.value == Decimal("1234.567")
     assert b'"value":1234.567' in dumps(expense.model_dump())
     money = raw_item("jpy_bhd")
     money["amount"]["inWalletCurrency"] = {"currency": "JPY", "value": 12345}
-    expense = to_expense(table, ExportItemV3.model_validate(money), "pending")
+    expense = map_item(table, ExportItemV3.model_validate(money), "pending")
     assert expense.amountSettled is not None
     assert expense.amountSettled.value == Decimal(12345)
 
 
-def test_unknown_currency_uses_the_default_exponent(table: MappingTable) -> None:
+def test_unknown_currency_uses_the_default_exponent(table: MappingTable, map_item: MapItem) -> None:
     """A currency not in the exponent table (here UNDEFINED) is read with exponent 2."""
     data = raw_item("minimal")
     data["amount"]["inWalletCurrency"] = {"currency": "UNDEFINED", "value": 123}
-    expense = to_expense(table, ExportItemV3.model_validate(data), "pending")
+    expense = map_item(table, ExportItemV3.model_validate(data), "pending")
     assert expense.amountSettled is not None
     assert expense.amountSettled.value == Decimal("1.23")
 
 
-def test_equal_accounts_on_every_line_lift_to_the_top_level(table: MappingTable) -> None:
+def test_equal_accounts_on_every_line_lift_to_the_top_level(
+    table: MappingTable, map_item: MapItem
+) -> None:
     """All lines on the same account give that account at the top level (A.2)."""
-    expense = to_expense(table, item("same_account"), "pending")
+    expense = map_item(table, item("same_account"), "pending")
     assert expense.accountId == "acc-meals"
     assert [line.accountId for line in expense.lines] == ["acc-meals", "acc-meals"]
 
 
-def test_split_tags_are_a_union_in_first_seen_order(table: MappingTable) -> None:
+def test_split_tags_are_a_union_in_first_seen_order(table: MappingTable, map_item: MapItem) -> None:
     """Tags split over two lines become one ordered list without the repeated tag (A.2)."""
-    expense = to_expense(table, item("full"), "pending")
+    expense = map_item(table, item("full"), "pending")
     assert [(t.id, t.tagGroupId) for t in expense.tagIds] == [
         ("tag-dept-ops", "DEPT"),
         ("tag-proj-x", "PROJECT"),
@@ -105,12 +114,12 @@ def test_split_tags_are_a_union_in_first_seen_order(table: MappingTable) -> None
 
 
 def test_an_item_without_lines_has_no_lines_and_null_top_level_values(
-    table: MappingTable,
+    table: MappingTable, map_item: MapItem
 ) -> None:
     """No accounting entry lines: lines [], accountId/taxCodeId null, tagIds []."""
     data = raw_item("minimal")
     data["accountingEntryLines"] = []
-    expense = to_expense(table, ExportItemV3.model_validate(data), "pending")
+    expense = map_item(table, ExportItemV3.model_validate(data), "pending")
     assert (expense.lines, expense.accountId, expense.taxCodeId, expense.tagIds) == (
         [],
         None,
@@ -119,9 +128,9 @@ def test_an_item_without_lines_has_no_lines_and_null_top_level_values(
     )
 
 
-def test_null_blocks_still_emit_every_nested_object(table: MappingTable) -> None:
+def test_null_blocks_still_emit_every_nested_object(table: MappingTable, map_item: MapItem) -> None:
     """Null user/team/supplier/vendor/files keep every key: objects with null keys, [] lists."""
-    body = to_expense(table, item("minimal"), "pending").model_dump(mode="json")
+    body = map_item(table, item("minimal"), "pending").model_dump(mode="json")
     assert body["supplier"] == {"CIF": None, "documentNumber": None}
     assert body["cardTransaction"] is None
     assert body["receiptIds"] == []
@@ -154,11 +163,13 @@ def test_receipt_id_never_contains_the_signed_url_and_ignores_the_signature() ->
         ("something_pleo_adds_next_year", ExpenseType.MANUAL),
     ],
 )
-def test_type_lookup_and_default(table: MappingTable, v3_type: str, legacy: ExpenseType) -> None:
+def test_type_lookup_and_default(
+    table: MappingTable, v3_type: str, legacy: ExpenseType, map_item: MapItem
+) -> None:
     """v3 types map through types.toml; an unknown type gets the default, not an error."""
     data = raw_item("minimal")
     data["type"] = v3_type
-    assert to_expense(table, ExportItemV3.model_validate(data), None).type is legacy
+    assert map_item(table, ExportItemV3.model_validate(data), None).type is legacy
 
 
 @pytest.mark.parametrize(
@@ -170,49 +181,55 @@ def test_type_lookup_and_default(table: MappingTable, v3_type: str, legacy: Expe
     ],
 )
 def test_a_fee_of_subtype_interest_is_overdraft_interest(
-    table: MappingTable, sub_type: str | None, legacy: ExpenseType
+    table: MappingTable, sub_type: str | None, legacy: ExpenseType, map_item: MapItem
 ) -> None:
     """The (type, subType) row wins; any other subType falls back to the type's row (A.7)."""
     data = dict(raw_item("minimal"), type="fee", subType=sub_type)
-    assert to_expense(table, ExportItemV3.model_validate(data), None).type is legacy
+    assert map_item(table, ExportItemV3.model_validate(data), None).type is legacy
 
 
 @pytest.mark.parametrize("v3_type", ["out_of_pocket", "invoice", "wallet_topup", "mileage"])
-def test_a_non_card_expense_has_no_card_transaction(table: MappingTable, v3_type: str) -> None:
+def test_a_non_card_expense_has_no_card_transaction(
+    table: MappingTable, v3_type: str, map_item: MapItem
+) -> None:
     """cardTransaction is null unless the expense is a card expense (A.7)."""
     data = dict(raw_item("full"), type=v3_type)
-    assert to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction is None
+    assert map_item(table, ExportItemV3.model_validate(data), None).cardTransaction is None
 
 
 @pytest.mark.parametrize(
     "v3_type",
     ["card_purchase", "card_invoice", "chargeback", "refund", "atm_withdrawal", "personal_spend"],
 )
-def test_a_card_expense_has_a_presented_card_transaction(table: MappingTable, v3_type: str) -> None:
+def test_a_card_expense_has_a_presented_card_transaction(
+    table: MappingTable, v3_type: str, map_item: MapItem
+) -> None:
     """A card expense has a cardTransaction, state PRESENTMENT, merchant from the vendor (A.7)."""
     data = dict(raw_item("full"), type=v3_type)
-    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    card = map_item(table, ExportItemV3.model_validate(data), None).cardTransaction
     assert card is not None
     assert (card.state, card.merchant.name) == (CardTransactionState.PRESENTMENT, "Target Ltd")
 
 
-def test_a_negative_card_amount_is_a_refund(table: MappingTable) -> None:
+def test_a_negative_card_amount_is_a_refund(table: MappingTable, map_item: MapItem) -> None:
     """A card expense with a negative amount has state REFUND (A.7, declared in the data)."""
     data = raw_item("full")
     data["amount"]["inWalletCurrency"]["value"] = -89696
-    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    card = map_item(table, ExportItemV3.model_validate(data), None).cardTransaction
     assert card is not None
     assert card.state is CardTransactionState.REFUND
 
 
-def test_merchant_name_falls_back_to_the_supplier_then_to_empty(table: MappingTable) -> None:
+def test_merchant_name_falls_back_to_the_supplier_then_to_empty(
+    table: MappingTable, map_item: MapItem
+) -> None:
     """Without a vendor the merchant is named after the supplier; without both, '' (A.7)."""
     data = dict(raw_item("full"), vendor=None)
-    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    card = map_item(table, ExportItemV3.model_validate(data), None).cardTransaction
     assert card is not None
     assert (card.merchant.id, card.merchant.name) == (None, "Target")
     data["supplier"] = None
-    card = to_expense(table, ExportItemV3.model_validate(data), None).cardTransaction
+    card = map_item(table, ExportItemV3.model_validate(data), None).cardTransaction
     assert card is not None
     assert card.merchant.name == ""
 
@@ -229,17 +246,17 @@ def test_merchant_name_falls_back_to_the_supplier_then_to_empty(table: MappingTa
     ],
 )
 def test_item_status_to_legacy_status(
-    table: MappingTable, item_status: str | None, legacy: LegacyStatus
+    table: MappingTable, item_status: str | None, legacy: LegacyStatus, map_item: MapItem
 ) -> None:
     """Item statuses map as A.3 says; a null status reads as pending."""
     assert legacy_status(table, item_status) is legacy
-    assert to_expense(table, item("minimal"), item_status).status is legacy
+    assert map_item(table, item("minimal"), item_status).status is legacy
 
 
-def test_unknown_item_status_is_a_mapping_error(table: MappingTable) -> None:
+def test_unknown_item_status_is_a_mapping_error(table: MappingTable, map_item: MapItem) -> None:
     """An item status outside ExportJobItemStatus raises MappingError, nothing else."""
     with pytest.raises(MappingError, match="reticulating"):
-        to_expense(table, item("minimal"), "reticulating")
+        map_item(table, item("minimal"), "reticulating")
     with pytest.raises(MappingError):
         plan_item_update(
             table, "reticulating", LegacyStatus.EXPORTED, accounting_entry_id="x", now=NOW
@@ -345,3 +362,40 @@ def test_extension_fields_are_passed_through(table: MappingTable) -> None:
     assert failed is not None
     assert failed.failure_reason == "Vendor not found in ERP"
     assert failed.failure_reason_type is ExportJobItemFailureReasonType.VENDOR_UNKNOWN
+
+
+def _with_wallet_value(value: Decimal) -> ExportItemV3:
+    """The 'minimal' item with a wallet amount Pleo's schema cannot carry (set unvalidated)."""
+    export_item = item("minimal")
+    wallet = export_item.amount.in_wallet_currency.model_copy(update={"value": value})
+    amount = export_item.amount.model_copy(update={"in_wallet_currency": wallet})
+    return export_item.model_copy(update={"amount": amount})
+
+
+def test_a_non_finite_amount_is_a_mapping_error_naming_the_item(
+    table: MappingTable, map_item: MapItem
+) -> None:
+    """An amount that is not a finite number is refused for that item, on either path."""
+    export_item = _with_wallet_value(Decimal("NaN"))
+
+    with pytest.raises(MappingError) as caught:
+        map_item(table, export_item, "pending")
+
+    assert caught.value.accounting_entry_id == export_item.accounting_entry_id
+
+
+def test_with_minor_units_a_non_finite_amount_is_still_refused(
+    table_copy: Callable[[str, str, str], Path], map_item: MapItem
+) -> None:
+    """With legacy_units 'minor' the amount is passed through; NaN still never reaches JSON."""
+    minor = load_mapping_table(
+        table_copy("currencies.toml", r'^legacy_units = "major"', 'legacy_units = "minor"')
+    )
+    export_item = _with_wallet_value(Decimal("Infinity"))
+
+    with pytest.raises(MappingError) as caught:
+        map_item(minor, export_item, "pending")
+    with pytest.raises(MappingError):
+        to_expense_data(minor, export_item, "pending")
+
+    assert caught.value.accounting_entry_id == export_item.accounting_entry_id
