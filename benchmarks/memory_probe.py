@@ -12,10 +12,11 @@ this survives refactors of the proxy's inside:
    ``GET /v1/expenses?status=QUEUED&pageSize=100`` of the big job, with ``gc.collect()``
    before each; the difference is what the proxy keeps for that job, i.e. live memory.
 4. Each retained allocation is attributed by its traceback: innermost ``adapter/`` frame in
-   ``adapter/sandbox/``: the sandbox (left out); in ``adapter/mapping/`` or
-   ``adapter/legacy/``, or any ``adapter/`` frame in a function whose name mentions
-   ``export_item`` (the data-layer read): the data layer, i.e. mapped data; anything else
-   the proxy keeps is the control layer (job state, item ids and statuses, the store).
+   ``adapter/sandbox/``: the sandbox (left out); in ``adapter/mapping/``, ``adapter/legacy/``
+   or ``adapter/workflow/expense_docs.py`` (the legacy JSON documents and receipts the workflow
+   keeps per item), or any ``adapter/`` frame in a function whose name mentions
+   ``export_item`` (the data-layer read): the data layer, i.e. mapped data; anything else the
+   proxy keeps is the control layer (job state, item ids and statuses, the store).
 
 References from the same run: the bytes per item of the sandbox's own JSON pages (control
 layer: job items; data layer: export items), and of the proxy's legacy page.
@@ -53,10 +54,11 @@ PROXY = "http://proxy.bench"
 WARMUP_ITEMS = 10
 PAGE = 100
 TRACEBACK_FRAMES = 40
-# The data layer: allocations whose innermost adapter frame is in these folders (the mapping
-# and the legacy Expense model), or made under a function reading Pleo's export items (the
-# data-layer call, ``getExportItemsV3``): strings parsed there end up inside the Expenses.
-MAPPED_PATHS = ("/adapter/mapping/", "/adapter/legacy/")
+# The data layer: allocations whose innermost adapter frame is in these places (the mapping,
+# the legacy Expense model, the workflow's encoded expense documents), or made under a
+# function reading Pleo's export items (the data-layer call, ``getExportItemsV3``): strings
+# parsed there end up inside the Expenses.
+MAPPED_PATHS = ("/adapter/mapping/", "/adapter/legacy/", "/adapter/workflow/expense_docs.py")
 DATA_LAYER_CALL = "export_item"
 _SANDBOX_PATH = "/adapter/sandbox/"
 _ADAPTER_PATH = "/adapter/"
