@@ -231,9 +231,7 @@ class JobWorkflow:
         else:
             total = record.index.count(buckets)
             positions = record.index.page(buckets, query.page_offset, query.page_size)
-        expenses = [
-            self._encoder.render(_document(record, p), record.index.bucket(p)) for p in positions
-        ]
+        expenses = self._encoder.render_many(record.documents, record.index.buckets, positions)
         return ExpensePage(expenses, total, end if end < total else None, stale)
 
     def _render(self, view: CompanyView | None, expense_id: str) -> bytes | None:

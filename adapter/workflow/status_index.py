@@ -47,6 +47,11 @@ class StatusIndex:
     def bucket(self, position: int) -> int:
         return self._bucket[position]
 
+    @property
+    def buckets(self) -> Sequence[int]:
+        """Every position's bucket (read only: move items with :meth:`move`)."""
+        return self._bucket
+
     def move(self, position: int, bucket: int) -> None:
         """Put the item at ``position`` into ``bucket`` (or :data:`HIDDEN`)."""
         old = self._bucket[position]
