@@ -153,15 +153,18 @@ def _launch(
     ready_path: str,
     ready_line: str | None = None,
     tls_ca: Path | None = None,
+    port: int | None = None,
 ) -> ManagedProcess:
     """Start ``python -m adapter <args> --host --port`` on a free port, retrying on exit.
 
-    With ``tls_ca`` the process serves HTTPS (its certificate signed by that CA file).
+    With ``tls_ca`` the process serves HTTPS (its certificate signed by that CA file). With
+    ``port`` it always uses that port (a restart where the clients already are).
     """
     logdir.mkdir(parents=True, exist_ok=True)
     last_log = ""
+    fixed_port = port
     for _attempt in range(START_ATTEMPTS):
-        port = free_port()
+        port = fixed_port if fixed_port is not None else free_port()
         url = f"{'https' if tls_ca is not None else 'http'}://{HOST}:{port}"
         log_path = logdir / f"{name}-{port}.log"
         command = [sys.executable, "-m", "adapter", *args, "--host", HOST, "--port", str(port)]
@@ -303,8 +306,9 @@ def start_proxy(
     auth_mode: str = "credentials",
     legacy_api_url: str | None = None,
     tls: tuple[Path, Path, Path] | None = None,
+    port: int | None = None,
 ) -> ManagedProcess:
-    """``python -m adapter serve``, ready once ``/readyz`` answers 200.
+    """``python -m adapter serve``, ready once ``/readyz`` answers 200 (on ``port`` if given).
 
     Credentials mode by default; ``auth_mode`` may be ``auto`` or ``passthrough`` (then
     ``credentials_file`` may be None). ``legacy_api_url`` is where non-expense legacy routes
@@ -331,6 +335,7 @@ def start_proxy(
         logdir=logdir,
         ready_path="/readyz",
         tls_ca=tls[2] if tls is not None else None,
+        port=port,
     )
 
 
