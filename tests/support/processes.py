@@ -238,6 +238,22 @@ class Sandbox:
         )["data"]
         return job
 
+    def add_fault(self, **rule: Any) -> None:
+        """``POST /sandbox/faults`` (``status``, ``count``, ``path``, ``method``, ``latencyMs``,
+        ``headers``)."""
+        self._json("POST", "/sandbox/faults", json=rule)
+
+    def clear_faults(self) -> None:
+        self._json("DELETE", "/sandbox/faults")
+
+    def faults(self) -> list[dict[str, Any]]:
+        faults: list[dict[str, Any]] = self._json("GET", "/sandbox/faults")["faults"]
+        return faults
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move Pleo's clock forward (jobs past their hour expire at once)."""
+        self._json("POST", "/sandbox/clock", json={"advanceSeconds": seconds})
+
     def job(self, job_id: str) -> dict[str, Any]:
         """``{"job": ExportJobV3, "items": [ExportJobItemV3...]}``."""
         job: dict[str, Any] = self._json("GET", f"/sandbox/jobs/{job_id}")

@@ -4,8 +4,9 @@ It sits between the proxy process and the sandbox process (the proxy's
 ``ADAPTER_EXPORT_API_URL`` is :attr:`Relay.url`) and relays HTTP/1.1, one request at a time per
 keep-alive connection, finding message boundaries with :mod:`tests.support.http11`. Rules pick
 requests by method, a regular expression searched in the request target (path and query) and
-optionally a header, for the next ``count`` matches (None: all), first added first; an
-unmatched request passes. What a rule can do to a request:
+optionally in a header or the body, skip the first ``skip`` matches, then take the next
+``count`` (None: all); the first rule added wins; an unmatched request passes. What a rule can
+do to a request:
 
 =================  ==============================================================================
 ``lose_answer``    forward it, read the whole answer, then close the client's connection without
@@ -96,6 +97,8 @@ class Rule:
     method: str | None = None
     count: int | None = 1
     header: tuple[str, str] | None = None
+    body: str | None = None
+    skip: int = 0
     seconds: float = 0.0
     nbytes: int = 0
     response: bytes = b""
@@ -103,8 +106,10 @@ class Rule:
     """Requests this rule has taken."""
     held: int = 0
     """Requests (or answers) this hold rule is holding now."""
+    skipped: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False)
     _header: re.Pattern[str] | None = field(init=False, repr=False, default=None)
+    _body: re.Pattern[str] | None = field(init=False, repr=False, default=None)
     _gate: asyncio.Event = field(init=False, repr=False, default_factory=asyncio.Event)
     _relay: Relay | None = field(init=False, repr=False, default=None)
 
@@ -115,6 +120,8 @@ class Rule:
         self._pattern = re.compile(self.path)
         if self.header is not None:
             self._header = re.compile(self.header[1])
+        if self.body is not None:
+            self._body = re.compile(self.body)
 
     def matches(self, request: Message) -> bool:
         if self.count is not None and self.arrived >= self.count:
@@ -125,6 +132,8 @@ class Rule:
             value = request.header(self.header[0].lower())
             if value is None or not self._header.search(value):
                 return False
+        if self._body is not None and not self._body.search(request.body.decode("latin-1")):
+            return False
         return self._pattern.search(request.target) is not None
 
     def release(self) -> None:
@@ -281,14 +290,26 @@ class Relay:
             if rule.action in ("hold_request", "hold_answer"):
                 rule.release()
 
-    def lose_answer(self, method: str, path: str, count: int | None = 1) -> Rule:
-        return self.add(Rule("lose_answer", path, method, count))
+    def lose_answer(
+        self, method: str, path: str, count: int | None = 1, *, body: str | None = None
+    ) -> Rule:
+        return self.add(Rule("lose_answer", path, method, count, body=body))
 
-    def hold_answer(self, method: str, path: str, count: int | None = 1) -> Rule:
-        return self.add(Rule("hold_answer", path, method, count))
+    def hold_answer(
+        self, method: str, path: str, count: int | None = 1, *, body: str | None = None
+    ) -> Rule:
+        return self.add(Rule("hold_answer", path, method, count, body=body))
 
-    def hold_request(self, method: str, path: str, count: int | None = 1) -> Rule:
-        return self.add(Rule("hold_request", path, method, count))
+    def hold_request(
+        self,
+        method: str,
+        path: str,
+        count: int | None = 1,
+        *,
+        body: str | None = None,
+        skip: int = 0,
+    ) -> Rule:
+        return self.add(Rule("hold_request", path, method, count, body=body, skip=skip))
 
     def delay(
         self, seconds: float, method: str | None = None, path: str = ".*", count: int | None = None
@@ -313,6 +334,9 @@ class Relay:
         with self._changed:
             for rule in self._rules:
                 if rule.matches(request):
+                    if rule.skipped < rule.skip:
+                        rule.skipped += 1
+                        return None
                     rule.arrived += 1
                     return rule
         return None

@@ -370,3 +370,17 @@ def test_something_that_is_not_http_ends_the_connection(relay: Relay, upstream: 
     finally:
         sock.close()
     assert upstream.seen == []
+
+
+def test_a_rule_can_skip_matches_and_look_into_the_body(
+    relay: Relay, client: httpx.Client, upstream: _Upstream
+) -> None:
+    """skip lets the first matches pass; body picks requests by what they carry."""
+    relay.add(Rule("lose_answer", "^/events$", "POST", body='"completed"', skip=1))
+
+    assert client.post("/events", content=b'{"event":"completed"}').status_code == 200
+    assert client.post("/events", content=b'{"event":"started"}').status_code == 200
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post("/events", content=b'{"event":"completed"}')
+
+    assert len(upstream.seen) == 3

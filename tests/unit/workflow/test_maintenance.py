@@ -123,3 +123,24 @@ def test_a_garbage_authorization_never_becomes_a_tenant(header: str) -> None:
     Pleo, the workflow or its scheduled rounds."""
     with pytest.raises(Unauthorized):
         PassthroughAuthenticator().authenticate(header)
+
+
+async def test_a_passthrough_client_calling_again_brings_an_unclosed_job_forward(
+    pleo: FakePleo, workflow: JobWorkflow, clock: FakeClock
+) -> None:
+    """After a restart in passthrough mode, the first GET of a company whose claimed job has
+    only final items makes scheduled work close it one short interval later (not a poll
+    interval later); the GET itself sends nothing."""
+    key = Tenant(UpstreamCredential.api_key("key-p"))
+    ids = pleo.discovery(
+        ["successful", "failed"], job=job_json(status="in_progress"), company_id=None
+    )
+    await workflow.get_expense(key, ids[0])
+    assert pleo.events_sent() == []
+    assert workflow.maintenance.due_in(COMPANY_ID) == 5
+
+    clock.advance(5)
+    pleo.list_jobs(job_json(status="in_progress"))
+    pleo.event()
+    assert await workflow.maintenance.run_due() == [COMPANY_ID]
+    assert pleo.events_sent() == ["completed_with_errors"]
