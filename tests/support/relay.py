@@ -347,6 +347,11 @@ class Relay:
         with self._changed:
             return list(self._exchanges)
 
+    def forget(self) -> None:
+        """Drop the exchanges recorded so far (a new run on the same relay)."""
+        with self._changed:
+            self._exchanges = []
+
     def wait_for(
         self,
         condition: Callable[[list[Exchange]], bool],

@@ -68,6 +68,8 @@ class Stack:
     proxy: ManagedProcess | None = None
     port: int = field(default_factory=free_port)
     starts: int = 0
+    tenants: list[dict[str, Any]] | None = None
+    """The companies in the credentials file (default: all the sandbox's)."""
 
     @property
     def url(self) -> str:
@@ -79,8 +81,8 @@ class Stack:
 
     def credentials_file(self) -> Path:
         """Each company twice: its legacy token and a rotated one, both to its v3 API key."""
-        rows = [*self.companies]
-        rows += [{**c, "legacyToken": rotated_token(c)} for c in self.companies]
+        companies = self.companies if self.tenants is None else self.tenants
+        rows = [*companies, *({**c, "legacyToken": rotated_token(c)} for c in companies)]
         return write_credentials_file(self.workdir / "credentials.toml", rows)
 
     def start_proxy(self, **env: str) -> ManagedProcess:
