@@ -83,6 +83,31 @@ def check(ops: list[Op], companies: Iterable[CompanyOutcome], writes: list[Excha
 
 
 def _check_company(verdict: Verdict, ops: list[Op], company: CompanyOutcome) -> None:
+    final = _final_statuses(verdict, company)
+    reads = [op for op in ops if op.outcome == "ok" and op.kind in ("read", "get_one")]
+    for op in ops:
+        if op.outcome == "ok":
+            for expense_id in op.seen:
+                if expense_id not in company.all_items:
+                    shown = f"{op.process} was shown {expense_id} (op {op.index})"
+                    verdict.unexpected.append(shown)
+    acknowledged: dict[str, list[Op]] = defaultdict(list)
+    attempted: dict[str, set[str]] = defaultdict(set)
+    for op in ops:
+        if op.kind == "put" and op.status is not None:
+            for expense_id in op.ids:
+                attempted[expense_id].add(ITEM_STATUS_OF[op.status])
+            for expense_id in op.acknowledged():
+                acknowledged[expense_id].append(op)
+    for item_id, status in final.items():
+        _check_final(verdict, item_id, status, acknowledged[item_id], attempted[item_id])
+        _check_regressions(verdict, item_id, acknowledged[item_id], reads)
+    _check_reads(verdict, reads, ops)
+    _check_ledger(verdict, company)
+
+
+def _final_statuses(verdict: Verdict, company: CompanyOutcome) -> dict[str, str]:
+    """Each item's status in the end; open jobs and non-terminal items are lost."""
     final: dict[str, str] = {}
     for job_id, job in company.jobs.items():
         status = job["job"]["status"]
@@ -93,56 +118,46 @@ def _check_company(verdict: Verdict, ops: list[Op], company: CompanyOutcome) -> 
     for item_id, status in final.items():
         if status not in TERMINAL:
             verdict.lost.append(f"item {item_id} left {status}")
+    return final
 
-    reads = [op for op in ops if op.outcome == "ok" and op.kind in ("read", "get_one")]
-    for op in ops:
-        if op.outcome == "ok":
-            for expense_id in op.seen:
-                if expense_id not in company.all_items:
-                    verdict.unexpected.append(
-                        f"{op.process} was shown {expense_id} (op {op.index})"
-                    )
 
-    acknowledged: dict[str, list[Op]] = defaultdict(list)
-    attempted: dict[str, set[str]] = defaultdict(set)
-    for op in ops:
-        if op.kind != "put" or op.status is None:
+def _check_final(
+    verdict: Verdict, item_id: str, status: str, acknowledged: list[Op], attempted: set[str]
+) -> None:
+    """The item ends as its 200 answers said (they agree), else as someone asked."""
+    told = {ITEM_STATUS_OF[op.status] for op in acknowledged if op.status} & TERMINAL
+    if len(told) > 1:
+        verdict.violations.append(f"item {item_id}: clients were answered 200 for {told}")
+    elif told:
+        wanted = next(iter(told))
+        if status != wanted and status in TERMINAL:
+            kind = verdict.lost if wanted == "successful" else verdict.violations
+            kind.append(f"item {item_id} acknowledged {wanted}, ended {status}")
+    elif status in TERMINAL:
+        verdict.recovered += 1
+        if status not in attempted:
+            verdict.violations.append(f"item {item_id} ended {status}, which nobody asked for")
+
+
+def _check_regressions(
+    verdict: Verdict, item_id: str, acknowledged: list[Op], reads: list[Op]
+) -> None:
+    """No read started after a 200 for a terminal status shows the item as open again."""
+    for op in acknowledged:
+        if op.status not in ("EXPORTED", "NOT_EXPORTED") or op.completed is None:
             continue
-        for expense_id in op.ids:
-            attempted[expense_id].add(ITEM_STATUS_OF[op.status])
-        for expense_id in op.acknowledged():
-            acknowledged[expense_id].append(op)
-
-    for item_id, status in final.items():
-        told = {ITEM_STATUS_OF[op.status] for op in acknowledged[item_id] if op.status} & TERMINAL
-        if len(told) > 1:
-            verdict.violations.append(f"item {item_id}: clients were answered 200 for {told}")
-        elif told:
-            wanted = next(iter(told))
-            if status != wanted and status in TERMINAL:
-                kind = verdict.lost if wanted == "successful" else verdict.violations
-                kind.append(f"item {item_id} acknowledged {wanted}, ended {status}")
-        elif status in TERMINAL:
-            verdict.recovered += 1
-            if status not in attempted[item_id]:
-                verdict.violations.append(f"item {item_id} ended {status}, which nobody asked for")
-        for op in acknowledged[item_id]:
-            if op.status not in ("EXPORTED", "NOT_EXPORTED") or op.completed is None:
+        for read in reads:
+            shown = read.seen.get(item_id)
+            if read.invoked < op.completed or shown not in ("QUEUED", "EXPORTING"):
                 continue
-            for read in reads:
-                shown = read.seen.get(item_id)
-                if read.invoked < op.completed or shown not in ("QUEUED", "EXPORTING"):
-                    continue
-                told = (
-                    f"item {item_id} shown {shown} to {read.process} (op {read.index}) after "
-                    f"{op.process}'s 200 for {op.status} (op {op.index})"
-                )
-                if shown == "QUEUED" and op.status == "EXPORTED":
-                    verdict.duplicated.append(told)
-                else:
-                    verdict.violations.append(told)
-    _check_reads(verdict, reads, ops)
-    _check_ledger(verdict, company)
+            message = (
+                f"item {item_id} shown {shown} to {read.process} (op {read.index}) after "
+                f"{op.process}'s 200 for {op.status} (op {op.index})"
+            )
+            if shown == "QUEUED" and op.status == "EXPORTED":
+                verdict.duplicated.append(message)
+            else:
+                verdict.violations.append(message)
 
 
 def _check_reads(verdict: Verdict, reads: list[Op], ops: list[Op]) -> None:
