@@ -53,9 +53,13 @@ from adapter.web import (
     openapi_routes,
 )
 from adapter.web.health import Readiness, ping_check
+from adapter.web.shutdown import Shutdown, ShutdownMiddleware
 from adapter.workflow import JobWorkflow, WorkflowSettings
 
 __all__ = ["create_app"]
+
+# How long the lifespan's shutdown lets the requests cut by uvicorn write their 503.
+_ANSWER_CUT_REQUESTS_SECONDS = 0.5
 
 
 class State(TypedDict):
@@ -66,6 +70,7 @@ class State(TypedDict):
     readiness: Readiness
     metrics: Metrics
     cutover: Cutover
+    shutdown: Shutdown
 
 
 def _authenticator(settings: Settings) -> Authenticator:
@@ -231,6 +236,12 @@ def create_app(
         stop = asyncio.Event()
         background = asyncio.create_task(workflow.run(stop))
         readiness = Readiness({"store": ping_check(store), "exportApi": export_api})
+        # The server calls shutdown.begin() on SIGTERM (adapter.cli.serve): from that moment
+        # /readyz says stopping and no scheduled round starts.
+        shutdown = Shutdown()
+        shutdown.on_begin(readiness.stop)
+        shutdown.on_begin(stop.set)
+        app.state.shutdown = shutdown
         if tune_gc:
             settle_after_startup(
                 young_threshold=settings.gc_young_threshold,
@@ -245,11 +256,18 @@ def create_app(
                 "readiness": readiness,
                 "metrics": metrics,
                 "cutover": cutover,
+                "shutdown": shutdown,
             }
         finally:
-            readiness.stopping = True
-            stop.set()
-            await background
+            shutdown.begin()
+            # Requests uvicorn cut at the end of the grace period are being answered 503 now.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_ANSWER_CUT_REQUESTS_SECONDS):
+                    await shutdown.answered()
+            # A round may be waiting on a silent Pleo under its own deadline: it is cut here,
+            # not waited for (Pleo stays the source of truth for whatever it had not done).
+            background.cancel()
+            await asyncio.wait({background})
             await cutover.aclose()
             await http.aclose()
             if legacy_http is not None:
@@ -265,6 +283,7 @@ def create_app(
             Middleware(CollapseSlashesMiddleware),
             Middleware(AccessLogMiddleware),
             Middleware(AdapterModeMiddleware),
+            Middleware(ShutdownMiddleware),
             Middleware(DeadlineMiddleware, seconds=settings.request_deadline_seconds),
         ],
         exception_handlers=exception_handlers(),

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
+import signal
 import sys
+from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from adapter.app import create_app
 from adapter.errors import ConfigurationError
 from adapter.observability.logging import configure_logging
 from adapter.settings import load_settings
+from adapter.web.shutdown import Shutdown
 
 __all__ = ["add_parser", "run"]
 
@@ -53,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         print(f"pleo-export-adapter: {exc.message}", file=sys.stderr)
         return 2
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -64,4 +70,38 @@ def run(args: argparse.Namespace) -> int:
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
     )
+    server = GracefulServer(config, on_stop=lambda: _begin_shutdown(app))
+    # uvicorn re-raises the SIGTERM it handled once it has shut down, with the handler found
+    # when it started; under the default one the process would die by the signal (exit 143)
+    # after a clean stop. With this one the re-raised signal is a no-op and serve exits 0.
+    signal.signal(signal.SIGTERM, server.handle_exit)
+    server.run()
     return 0
+
+
+def _begin_shutdown(app: Starlette) -> None:
+    shutdown: Shutdown | None = getattr(app.state, "shutdown", None)
+    if shutdown is not None:  # None while the lifespan is still starting
+        shutdown.begin()
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, telling the app the moment a stop signal arrives.
+
+    uvicorn itself only tells the app (lifespan shutdown) after the grace period; ``on_stop``
+    runs on the event loop as soon as SIGTERM or SIGINT arrives, so readiness and scheduled
+    work stop at once (see :mod:`adapter.web.shutdown`).
+    """
+
+    def __init__(self, config: uvicorn.Config, *, on_stop: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_stop = on_stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not serving (yet, or any more): nothing to tell
+        # A signal handler runs between two bytecodes of whatever the loop was doing.
+        loop.call_soon_threadsafe(self._on_stop)

@@ -58,6 +58,10 @@ class Readiness:
         self._timeout = timeout_seconds
         self.stopping = False
 
+    def stop(self) -> None:
+        """From now on report ``stopping`` (shutdown has begun)."""
+        self.stopping = True
+
     async def report(self) -> tuple[str, dict[str, str]]:
         """The overall status and each check's result, checks run concurrently."""
         names = list(self._checks)

@@ -115,6 +115,10 @@ class CompanyViews:
             company_id = companies.pop()
         self._directory.accepted(tenant, company_id, background=background)
         view = self._cache.get(company_id) or CompanyView(company_id, None, None, float("-inf"))
+        if view.departed is not None:
+            # The job that left the view is finished (this process closed it or saw it end);
+            # a list read before that (a GET racing the closing PUT) must not bring it back.
+            jobs = [job for job in jobs if job.id != view.departed.job_id]
         current = select_current_job(jobs)
         record = view.job
         if record is not None and (current is None or current.id != record.job_id):
@@ -123,7 +127,10 @@ class CompanyViews:
             if view.job is None:
                 view.job = await self._load(tenant, company_id, current)
             else:
-                view.job.status = current.status
+                if not (view.job.claimed and current.status == ExportJobStatus.PENDING.value):
+                    # A job never goes back to pending: a list read before this process's
+                    # `started` landed (a GET racing a PUT) must not undo the claim.
+                    view.job.status = current.status
                 if view.job.control_suspect:
                     await self._rereads.items(tenant, view.job)
         view.refreshed_at = self._clock()

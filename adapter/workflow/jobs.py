@@ -247,8 +247,14 @@ class JobWorkflow:
         return self._encoder.render(document, record.index.bucket(position))
 
     async def _touch(self, view: CompanyView | None) -> None:
+        """A legacy call for the company: note the activity, and bring forward the close of a
+        claimed job whose items are all final (a restart or an unconfirmed close left it open;
+        a passthrough company is unknown to scheduled work until its client calls again). The
+        close is sent by scheduled work, never by a GET."""
         if view is not None and view.job is not None:
             await self._activity.touch(view.company_id, view.job)
+            if view.job.claimed and view.job.all_final:
+                self.maintenance.schedule(view.company_id, self._settings.close_retry_seconds)
 
     # --- writes ----------------------------------------------------------------------------
 

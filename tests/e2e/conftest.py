@@ -8,7 +8,7 @@ only for a failing test.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tests.support.processes import (
     start_sandbox,
     write_credentials_file,
 )
+from tests.support.stack import Stack, running_stack
 
 
 def _show_log(process: ManagedProcess) -> None:
@@ -71,3 +72,19 @@ def sandbox(start_sandbox_process: SandboxFactory) -> Sandbox:
 def proxy(sandbox: Sandbox, start_proxy_process: ProxyFactory) -> ManagedProcess:
     """The proxy in front of :func:`sandbox`."""
     return start_proxy_process(sandbox)
+
+
+@pytest.fixture
+def make_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
+    """Start a sandbox with the relay in front of it (tests/support/stack.py); the test starts
+    (and kills, restarts) the proxy. Everything is stopped at teardown, logs shown on failure."""
+    with contextlib.ExitStack() as cleanup:
+
+        def start(**options: Any) -> Stack:
+            stack = cleanup.enter_context(running_stack(tmp_path / f"stack{len(made)}", **options))
+            made.append(stack)
+            cleanup.callback(lambda: print(f"--- proxy logs\n{stack.logs()[-6000:]}"))
+            return stack
+
+        made: list[Stack] = []
+        yield start

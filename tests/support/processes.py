@@ -153,15 +153,18 @@ def _launch(
     ready_path: str,
     ready_line: str | None = None,
     tls_ca: Path | None = None,
+    port: int | None = None,
 ) -> ManagedProcess:
     """Start ``python -m adapter <args> --host --port`` on a free port, retrying on exit.
 
-    With ``tls_ca`` the process serves HTTPS (its certificate signed by that CA file).
+    With ``tls_ca`` the process serves HTTPS (its certificate signed by that CA file). With
+    ``port`` it always uses that port (a restart where the clients already are).
     """
     logdir.mkdir(parents=True, exist_ok=True)
     last_log = ""
+    fixed_port = port
     for _attempt in range(START_ATTEMPTS):
-        port = free_port()
+        port = fixed_port if fixed_port is not None else free_port()
         url = f"{'https' if tls_ca is not None else 'http'}://{HOST}:{port}"
         log_path = logdir / f"{name}-{port}.log"
         command = [sys.executable, "-m", "adapter", *args, "--host", HOST, "--port", str(port)]
@@ -235,6 +238,22 @@ class Sandbox:
         )["data"]
         return job
 
+    def add_fault(self, **rule: Any) -> None:
+        """``POST /sandbox/faults`` (``status``, ``count``, ``path``, ``method``, ``latencyMs``,
+        ``headers``)."""
+        self._json("POST", "/sandbox/faults", json=rule)
+
+    def clear_faults(self) -> None:
+        self._json("DELETE", "/sandbox/faults")
+
+    def faults(self) -> list[dict[str, Any]]:
+        faults: list[dict[str, Any]] = self._json("GET", "/sandbox/faults")["faults"]
+        return faults
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move Pleo's clock forward (jobs past their hour expire at once)."""
+        self._json("POST", "/sandbox/clock", json={"advanceSeconds": seconds})
+
     def job(self, job_id: str) -> dict[str, Any]:
         """``{"job": ExportJobV3, "items": [ExportJobItemV3...]}``."""
         job: dict[str, Any] = self._json("GET", f"/sandbox/jobs/{job_id}")
@@ -305,8 +324,9 @@ def start_proxy(
     auth_mode: str = "credentials",
     legacy_api_url: str | None = None,
     tls: tuple[Path, Path, Path] | None = None,
+    port: int | None = None,
 ) -> ManagedProcess:
-    """``python -m adapter serve``, ready once ``/readyz`` answers 200.
+    """``python -m adapter serve``, ready once ``/readyz`` answers 200 (on ``port`` if given).
 
     Credentials mode by default; ``auth_mode`` may be ``auto`` or ``passthrough`` (then
     ``credentials_file`` may be None). ``legacy_api_url`` is where non-expense legacy routes
@@ -333,6 +353,7 @@ def start_proxy(
         logdir=logdir,
         ready_path="/readyz",
         tls_ca=tls[2] if tls is not None else None,
+        port=port,
     )
 
 

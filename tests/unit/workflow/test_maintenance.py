@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -123,3 +124,113 @@ def test_a_garbage_authorization_never_becomes_a_tenant(header: str) -> None:
     Pleo, the workflow or its scheduled rounds."""
     with pytest.raises(Unauthorized):
         PassthroughAuthenticator().authenticate(header)
+
+
+async def test_a_passthrough_client_calling_again_brings_an_unclosed_job_forward(
+    pleo: FakePleo, workflow: JobWorkflow, clock: FakeClock
+) -> None:
+    """After a restart in passthrough mode, the first GET of a company whose claimed job has
+    only final items makes scheduled work close it one short interval later (not a poll
+    interval later); the GET itself sends nothing."""
+    key = Tenant(UpstreamCredential.api_key("key-p"))
+    ids = pleo.discovery(
+        ["successful", "failed"], job=job_json(status="in_progress"), company_id=None
+    )
+    await workflow.get_expense(key, ids[0])
+    assert pleo.events_sent() == []
+    assert workflow.maintenance.due_in(COMPANY_ID) == 5
+
+    clock.advance(5)
+    pleo.list_jobs(job_json(status="in_progress"))
+    pleo.event()
+    assert await workflow.maintenance.run_due() == [COMPANY_ID]
+    assert pleo.events_sent() == ["completed_with_errors"]
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the loop run until ``condition`` holds (bounded in steps, no time passing)."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    msg = "the condition never held"
+    raise AssertionError(msg)
+
+
+async def test_a_round_stuck_on_pleo_holds_up_no_company_falling_due_meanwhile(
+    clock: FakeClock,
+) -> None:
+    """While one company's round is stuck, another company that falls due (a close to retry)
+    is run again at once, not after the stuck round ends."""
+    stuck = asyncio.Event()
+    runs: list[str] = []
+
+    async def work(company_id: str, tenant: Tenant) -> bool:
+        runs.append(company_id)
+        if company_id == "silent":
+            await stuck.wait()
+        return False
+
+    companies = [("silent", B), ("fine", B)]
+    maintenance = Maintenance(
+        work=work,
+        companies=lambda: companies,
+        settings=WorkflowSettings(close_retry_seconds=0),
+        clock=clock,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.create_task(maintenance.run(stop))
+    await _until(lambda: runs.count("fine") == 1 and "silent" in runs)
+    maintenance.schedule("fine", 0)
+    await _until(lambda: runs.count("fine") == 2)
+
+    assert runs.count("silent") == 1
+    stop.set()
+    assert not loop.done()
+    stuck.set()
+    await asyncio.wait_for(loop, timeout=10)
+
+
+async def test_asking_for_a_round_while_one_runs_is_kept_for_after_it(clock: FakeClock) -> None:
+    """A company asked to run again soon while its round is under way (a close to retry) is
+    due at that time afterwards, not a poll interval later."""
+    maintenance: Maintenance
+
+    async def work(company_id: str, tenant: Tenant) -> bool:
+        maintenance.schedule(company_id, 5)
+        return False
+
+    maintenance = Maintenance(
+        work=work, companies=lambda: [("c", B)], settings=WorkflowSettings(), clock=clock
+    )
+    await maintenance.run_all()
+
+    assert maintenance.due_in("c") == 5
+
+
+async def test_cancelling_the_loop_cancels_the_rounds_under_way(clock: FakeClock) -> None:
+    """Shutdown cancels the loop; a round waiting on a silent Pleo is cancelled with it."""
+    entered = asyncio.Event()
+    cancelled: list[str] = []
+
+    async def work(company_id: str, tenant: Tenant) -> bool:
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(company_id)
+            raise
+        return False
+
+    maintenance = Maintenance(
+        work=work,
+        companies=lambda: [("c", B)],
+        settings=WorkflowSettings(close_retry_seconds=0),
+        clock=clock,
+    )
+    loop = asyncio.create_task(maintenance.run(asyncio.Event()))
+    await entered.wait()
+    loop.cancel()
+    await asyncio.wait({loop})
+
+    assert cancelled == ["c"]
