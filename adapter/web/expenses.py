@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from adapter.auth import Authenticator
 from adapter.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from adapter.legacy.query import parse_query
+from adapter.legacy.query import parse_query_string
 from adapter.legacy.updates import parse_bulk_update, parse_single_update
 from adapter.observability.context import bind_company
 from adapter.settings import Settings
@@ -41,10 +41,8 @@ def _tenant(request: Request, authenticator: Authenticator) -> Tenant:
 async def list_expenses(request: Request) -> LegacyJSONResponse:
     settings, authenticator, workflow = _services(request)
     tenant = _tenant(request, authenticator)
-    query = parse_query(
-        request.query_params,
-        default_page_size=settings.default_page_size,
-        max_page_size=settings.max_page_size,
+    query = parse_query_string(
+        request.scope["query_string"], settings.default_page_size, settings.max_page_size
     )
     page = await workflow.list_expenses(tenant, query)
     page_info: dict[str, Any] = {
