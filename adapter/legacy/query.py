@@ -10,6 +10,7 @@ Pleo's document are accepted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -21,7 +22,7 @@ from starlette.datastructures import QueryParams
 from adapter.errors import BadRequest
 from adapter.legacy.models import Expense, ExpenseType, LegacyStatus
 
-__all__ = ["ExpenseQuery", "Page", "paginate", "parse_query"]
+__all__ = ["ExpenseQuery", "Page", "paginate", "parse_query", "parse_query_string"]
 
 E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
@@ -76,6 +77,18 @@ def parse_query(params: QueryParams, *, default_page_size: int, max_page_size: i
         date_to=_timestamp(params.get("dateTo"), "dateTo", end_of_day=True),
         account_id=params.get("accountId") or None,
         tag_id=params.get("tagId") or None,
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def parse_query_string(raw: bytes, default_page_size: int, max_page_size: int) -> ExpenseQuery:
+    """:func:`parse_query` of a raw query string (ASGI's ``scope["query_string"]``), cached.
+
+    A legacy client repeats a handful of query strings (its paging loop) and the parsed query
+    is immutable, so each is parsed once; a refused query raises and is not cached.
+    """
+    return parse_query(
+        QueryParams(raw), default_page_size=default_page_size, max_page_size=max_page_size
     )
 
 

@@ -17,6 +17,7 @@ parameter cannot leak.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -40,11 +41,19 @@ _SECRET = re.compile(
 # Keys whose whole value is a secret, in any spelling: Authorization, api_key, apiKey,
 # bearer_token, webhook-secret, password ...
 _SECRET_KEY = re.compile(r"(?i)authorization|api[_-]?key|token|secret|password")
+# What a credential-shaped match becomes: its prefix (``Bearer ``, ``whsec_``) kept.
+_MASKED = r"\g<1>" + _MASK
+
+
+# Scalars that can hold no text: most of an access line (status, duration, flags).
+_NO_TEXT = (int, float, bool, type(None))
 
 
 def _mask(value: Any) -> Any:
+    if isinstance(value, _NO_TEXT):
+        return value
     if isinstance(value, str):
-        return _SECRET.sub(lambda m: m.group(1) + _MASK, value)
+        return _SECRET.sub(_MASKED, value)
     if isinstance(value, dict):
         return {k: _MASK if _secret_key(k) else _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -52,8 +61,15 @@ def _mask(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _secret_key_name(key: str) -> bool:
+    # Keys are a small set (the code's field names, the libraries' extras): a regex search per
+    # key per line was a tenth of each access line's cost.
+    return _SECRET_KEY.search(key) is not None
+
+
 def _secret_key(key: object) -> bool:
-    return isinstance(key, str) and _SECRET_KEY.search(key) is not None
+    return isinstance(key, str) and _secret_key_name(key)
 
 
 def redact_secrets(
@@ -62,7 +78,10 @@ def redact_secrets(
     """structlog processor: mask credential-shaped text in every value (nested too), and the
     whole value of every key named like a credential."""
     for key, value in event_dict.items():
-        event_dict[key] = _MASK if _secret_key(key) else _mask(value)
+        if _secret_key(key):
+            event_dict[key] = _MASK
+        elif not isinstance(value, _NO_TEXT):
+            event_dict[key] = _mask(value)
     return event_dict
 
 
@@ -145,6 +164,12 @@ def configure_logging(
             _renderer(log_format, stream),
         ],
     )
+    # No output shows the caller's file and line, thread or process: skip gathering them for
+    # each record (the stdlib's documented optimisations; findCaller walks the stack).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()

@@ -18,29 +18,15 @@ from starlette.responses import Response
 
 from adapter import jsonio
 from adapter.auth import Authenticator
-from adapter.errors import LegacyApiNotConfigured, PayloadTooLarge
+from adapter.errors import LegacyApiNotConfigured
 from adapter.observability.request_id import request_id_of
 from adapter.passthrough.client import LegacyAnswer, LegacyApiClient
 from adapter.passthrough.table import LegacyRoute
+from adapter.request_body import read_body
 
 __all__ = ["JSON_MEDIA_TYPE", "passthrough_endpoint"]
 
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
-
-
-async def _body(request: Request, max_bytes: int) -> bytes:
-    too_large = f"The body is larger than {max_bytes} bytes."
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(too_large)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(too_large)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _canonical_path(request: Request) -> str:
@@ -98,7 +84,7 @@ def passthrough_endpoint(
                 "this route itself."
             )
             raise LegacyApiNotConfigured(msg)
-        body = await _body(request, request.state.settings.max_body_bytes)
+        body = await read_body(request, request.state.settings.max_body_bytes)
         answer = await client.forward(
             request.method,
             _canonical_path(request),

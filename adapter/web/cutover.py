@@ -26,7 +26,7 @@ from starlette.responses import Response
 from adapter.auth import Authenticator
 from adapter.cutover import Cutover, Mode, Routing
 from adapter.errors import AdapterError, BadRequest
-from adapter.legacy.query import parse_query
+from adapter.legacy.query import parse_query_string
 from adapter.observability.context import bind_company
 from adapter.passthrough import LegacyRoute, passthrough_endpoint
 from adapter.tenancy import Tenant
@@ -114,10 +114,8 @@ def _shadow(
         return
     settings = request.state.settings
     try:
-        query = parse_query(
-            request.query_params,
-            default_page_size=settings.default_page_size,
-            max_page_size=settings.max_page_size,
+        query = parse_query_string(
+            request.scope["query_string"], settings.default_page_size, settings.max_page_size
         )
     except BadRequest:
         cutover.skip_shadow("the query is not one the translation accepts")

@@ -15,10 +15,11 @@ import orjson
 from starlette.requests import Request
 
 from adapter.auth import Authenticator
-from adapter.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from adapter.legacy.query import parse_query
+from adapter.errors import BadRequest, NotFound, UnsupportedMediaType
+from adapter.legacy.query import parse_query_string
 from adapter.legacy.updates import parse_bulk_update, parse_single_update
 from adapter.observability.context import bind_company
+from adapter.request_body import read_body
 from adapter.settings import Settings
 from adapter.tenancy import Tenant
 from adapter.web.responses import LegacyJSONResponse, json_array
@@ -41,10 +42,8 @@ def _tenant(request: Request, authenticator: Authenticator) -> Tenant:
 async def list_expenses(request: Request) -> LegacyJSONResponse:
     settings, authenticator, workflow = _services(request)
     tenant = _tenant(request, authenticator)
-    query = parse_query(
-        request.query_params,
-        default_page_size=settings.default_page_size,
-        max_page_size=settings.max_page_size,
+    query = parse_query_string(
+        request.scope["query_string"], settings.default_page_size, settings.max_page_size
     )
     page = await workflow.list_expenses(tenant, query)
     page_info: dict[str, Any] = {
@@ -126,19 +125,9 @@ async def _read_json(request: Request, max_bytes: int) -> Any:
     if "json" not in content_type:
         msg = "Send the body as application/json."
         raise UnsupportedMediaType(msg)
-    declared = request.headers.get("content-length")
-    too_large = f"The body is larger than {max_bytes} bytes."
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(too_large)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(too_large)
-        chunks.append(chunk)
+    body = await read_body(request, max_bytes)
     try:
-        return orjson.loads(b"".join(chunks))
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         msg = "The body is not valid JSON."
         raise BadRequest(msg, error_type="INVALID_JSON") from None

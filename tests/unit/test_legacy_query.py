@@ -22,7 +22,7 @@ from adapter.legacy.models import (
     Supplier,
     TagRef,
 )
-from adapter.legacy.query import ExpenseQuery, paginate, parse_query
+from adapter.legacy.query import ExpenseQuery, paginate, parse_query, parse_query_string
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -308,3 +308,26 @@ def test_page_exactly_filled_is_the_last_page() -> None:
     page = paginate(FIVE_QUEUED_TWO_EXPORTED, parse("status=QUEUED&pageSize=5"))
     assert len(page.items) == 5
     assert page.next_page_offset is None
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "status=QUEUED&pageSize=100",
+        "status=EXPORTING,EXPORTED&pageOffset=200",
+        "pageSize=100000",
+        "",
+    ],
+)
+def test_raw_query_string_parses_as_the_query_params_do(query_string: str) -> None:
+    """The cached parse of the raw query string is the same query, asked once or many times."""
+    raw = query_string.encode("latin-1")
+    for _ in range(2):
+        assert parse_query_string(raw, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) == parse(query_string)
+
+
+def test_a_refused_raw_query_string_is_refused_every_time() -> None:
+    """A malformed query is a 400 on every request, never remembered as some valid query."""
+    for _ in range(2):
+        with pytest.raises(BadRequest):
+            parse_query_string(b"pageSize=0", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)

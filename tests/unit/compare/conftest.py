@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,8 +9,9 @@ from typing import Any
 import pytest
 
 from adapter.compare import EquivalenceRules, load_equivalence_rules
-from adapter.mapping import MappingTable, default_table_directory, load_mapping_table
+from adapter.mapping import MappingTable, load_mapping_table
 from tests.support.compare_scenario import translated_pair
+from tests.support.tables import edited_tables
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +35,6 @@ def tables_copy(tmp_path: Path) -> Callable[..., Path]:
     """Copy the shipped tables, re.sub-ing one match in one file; return the directory."""
 
     def make(file: str = "equivalence.toml", pattern: str = "", repl: str = "") -> Path:
-        target = tmp_path / "mappings"
-        shutil.copytree(default_table_directory(), target)
-        path = target / file
-        if pattern:
-            text, count = re.subn(pattern, repl, path.read_text(), count=1, flags=re.M)
-            assert count == 1, f"{pattern!r} not in {file}"
-            path.write_text(text)
-        return target
+        return edited_tables(tmp_path, file, pattern, repl)
 
     return make

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from adapter.mapping import MappingTable, default_table_directory, load_mapping_table
+from adapter.mapping import MappingTable, load_mapping_table
 from tests.support.mapping_items import MAPPING_PATHS, MapItem
+from tests.support.tables import edited_tables
 
 
 @pytest.fixture(scope="session")
@@ -23,14 +22,7 @@ def table_copy(tmp_path: Path) -> Callable[[str, str, str], Path]:
     """Copy the shipped tables to tmp_path, re.sub-ing one match in one file; return the dir."""
 
     def make(file: str = "expense.toml", pattern: str = "", repl: str = "") -> Path:
-        target = tmp_path / "mappings"
-        shutil.copytree(default_table_directory(), target)
-        path = target / file
-        if pattern:
-            text, count = re.subn(pattern, repl, path.read_text(), count=1, flags=re.M)
-            assert count == 1, f"{pattern!r} not in {file}"
-            path.write_text(text)
-        return target
+        return edited_tables(tmp_path, file, pattern, repl)
 
     return make
 
