@@ -6,6 +6,9 @@ Expenses are matched by ``id``. Each difference is classified, in this order:
 * ``presence``: the id is on one side only;
 * ``expected_gap``: every mapping row behind the field is ``unavailable``, so the legacy
   value cannot be reproduced from an Export Item (pleo-api.md A.1 '—');
+* ``inferred``: the field's row is the proxy's inference (``inferred = true``: the Export Item
+  has no such field, the legacy document requires a value, A.7), so the legacy API may know
+  better;
 * ``noise``: the same field of the same expense differed between two legacy reads (and a
   presence difference whose id came and went between them);
 * ``unexplained``: everything else.
@@ -33,6 +36,7 @@ __all__ = ["Comparison", "Difference", "DifferenceKind", "compare_expenses"]
 class DifferenceKind(StrEnum):
     UNEXPLAINED = "unexplained"
     EXPECTED_GAP = "expected_gap"
+    INFERRED = "inferred"
     NOISE = "noise"
     PRESENCE = "presence"
 
@@ -101,6 +105,8 @@ def _classify(
 ) -> DifferenceKind:
     if provenance.unavailable:
         return DifferenceKind.EXPECTED_GAP
+    if provenance.inferred:
+        return DifferenceKind.INFERRED
     if (expense_id, raw.field) in noise:
         return DifferenceKind.NOISE
     return DifferenceKind.UNEXPLAINED

@@ -35,9 +35,15 @@ class Provenance:
 
     @property
     def unavailable(self) -> bool:
-        """Every row behind the path says the Export Item cannot supply it (A.1 '—'): the row is
-        ``unavailable``, or its value is the proxy's inference (``inferred``)."""
-        return bool(self.rows) and all(
+        """Every row behind the path is ``unavailable``: the Export Item cannot supply it (A.1
+        '—') and the translation leaves it empty."""
+        return bool(self.rows) and all(row.kind == "unavailable" for row in self.rows)
+
+    @property
+    def inferred(self) -> bool:
+        """The value is the proxy's inference: some row behind the path is ``inferred`` and the
+        others (if any) are ``unavailable``."""
+        return any(row.inferred for row in self.rows) and all(
             row.kind == "unavailable" or row.inferred for row in self.rows
         )
 

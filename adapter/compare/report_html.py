@@ -2,9 +2,9 @@
 
 One file: inline CSS, no script, no image, no font or stylesheet from anywhere, so it opens
 offline and can be attached to a ticket. Every value is escaped. Sections, in reading
-order: the verdict, the summary table (``id="summary"``), what the four kinds mean,
+order: the verdict, the summary table (``id="summary"``), what the five kinds mean,
 differences per field, side-by-side examples of each unexplained field, expenses on one
-side only, the expected gaps (one table) and the noise.
+side only, the expected gaps and the inferred fields (one table each) and the noise.
 """
 
 from __future__ import annotations
@@ -43,17 +43,25 @@ _KINDS_EXPLAINED = (
         "the translation cannot reproduce the legacy value. Known and accepted.",
     ),
     (
+        DifferenceKind.INFERRED,
+        "inferred",
+        "Pleo's Export API does not carry this field either, but Pleo's legacy document "
+        "requires a value, so the proxy infers one (its mapping row says 'inferred' and how). "
+        "Where the legacy API knew better, the two differ. Known and accepted.",
+    ),
+    (
         DifferenceKind.NOISE,
         "noise",
         "The legacy API itself gave this field different values on two reads moments apart, "
         "so a difference here says nothing about the translation.",
     ),
 )
-_COLUMN_LABELS = ("Unexplained", "Presence", "Expected gaps", "Noise")
+_COLUMN_LABELS = ("Unexplained", "Presence", "Expected gaps", "Inferred", "Noise")
 _COLUMNS = (
     DifferenceKind.UNEXPLAINED,
     DifferenceKind.PRESENCE,
     DifferenceKind.EXPECTED_GAP,
+    DifferenceKind.INFERRED,
     DifferenceKind.NOISE,
 )
 
@@ -86,6 +94,7 @@ def _summary(comparison: Comparison) -> str:
         ("Unexplained differences", t.unexplained, t.unexplained > 0),
         ("Expenses on one side only (presence)", t.presence, t.presence > 0),
         ("Expected gaps (field not in the Export API)", t.expected_gaps, False),
+        ("Inferred by the proxy (field not in the Export API)", t.inferred, False),
         ("Noise (legacy API disagrees with itself)", t.noise, False),
     )
     body = "".join(
@@ -185,27 +194,43 @@ def _examples(
     return "".join(parts)
 
 
-def _gaps(fields: Sequence[FieldCounts]) -> str:
+_ACCEPTED = {
+    DifferenceKind.EXPECTED_GAP: (
+        "gaps",
+        "Expected gaps",
+        "Fields Pleo's Export API does not carry (mapping row 'unavailable'): the translation "
+        "sends null where the legacy API had a value. Accepted; listed so nobody relies on "
+        "them by mistake.",
+    ),
+    DifferenceKind.INFERRED: (
+        "inferred",
+        "Inferred by the proxy",
+        "Fields Pleo's Export API does not carry but the legacy document requires: the proxy "
+        "infers them as the mapping row's note says. Where the legacy API knew better they "
+        "differ. Accepted; listed so nobody relies on them by mistake.",
+    ),
+}
+
+
+def _accepted(fields: Sequence[FieldCounts], kind: DifferenceKind) -> str:
+    """The table of one accepted kind (expected gaps, inferred): field, count, why, example."""
+    anchor, title, intro = _ACCEPTED[kind]
     rows = []
     for field in fields:
-        gaps = [d for d in field.examples if d.kind is DifferenceKind.EXPECTED_GAP]
-        if gaps:
-            example = gaps[0]
+        found = [d for d in field.examples if d.kind is kind]
+        if found:
+            example = found[0]
             rows.append(
                 f"<tr><td><code>{_e(field.pattern)}</code></td>"
-                f'<td class="n">{len(gaps)}</td><td class="why">{_e(field.note)}</td>'
+                f'<td class="n">{len(found)}</td><td class="why">{_e(field.note)}</td>'
                 f'<td class="mono">{_e(example.expense_id)}<br>{show_value(example.legacy)} '
                 f"→ {show_value(example.translated)}</td></tr>"
             )
-    intro = (
-        "<p>Fields Pleo's Export API does not carry (mapping row 'unavailable'): the "
-        "translation sends null where the legacy API had a value. Accepted; listed so "
-        "nobody relies on them by mistake.</p>"
-    )
+    heading = f'<h2 id="{anchor}">{_e(title)}</h2><p>{_e(intro)}</p>'
     if not rows:
-        return f'<h2 id="gaps">Expected gaps</h2>{intro}<p>None.</p>'
+        return f"{heading}<p>None.</p>"
     return (
-        f'<h2 id="gaps">Expected gaps</h2>{intro}<table class="gaps"><thead><tr>'
+        f'{heading}<table class="gaps"><thead><tr>'
         '<th>Legacy field</th><th class="n">Differences</th><th>Why (mapping row note)</th>'
         "<th>Example: legacy → translation</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
@@ -248,7 +273,8 @@ def render_html(
                 fields,
                 DifferenceKind.PRESENCE,
             ),
-            _gaps(fields),
+            _accepted(fields, DifferenceKind.EXPECTED_GAP),
+            _accepted(fields, DifferenceKind.INFERRED),
             _examples(
                 "noise",
                 "Noise",

@@ -4,10 +4,10 @@ The shape (extra keys may be added, none removed)::
 
     {"companyId": ..., "statuses": [...], "generatedAt": ..., "maxUnexplained": N,
      "passed": bool,
-     "summary": {"compared", "unexplained", "expectedGaps", "noise", "presence",
+     "summary": {"compared", "unexplained", "expectedGaps", "inferred", "noise", "presence",
                  "legacyExpenses", "translatedExpenses", "failing"},
      "fields": [{"field", "mappingRow", "sourcePath", "rowKind",
-                 "unexplained", "expectedGaps", "noise", "presence"}],
+                 "unexplained", "expectedGaps", "inferred", "noise", "presence"}],
      "differences": [{"expenseId", "field", "kind", "legacy", "translated", "mappingRow",
                       "sourcePath", "rowKind", "rule", "missingOn", "hint"}]}
 
@@ -75,6 +75,7 @@ def report_document(
             "compared": total.compared,
             "unexplained": total.unexplained,
             "expectedGaps": total.expected_gaps,
+            "inferred": total.inferred,
             "noise": total.noise,
             "presence": total.presence,
             "legacyExpenses": total.legacy_count,
@@ -89,6 +90,7 @@ def report_document(
                 "rowKind": field.row_kind,
                 "unexplained": field.counts[DifferenceKind.UNEXPLAINED],
                 "expectedGaps": field.counts[DifferenceKind.EXPECTED_GAP],
+                "inferred": field.counts[DifferenceKind.INFERRED],
                 "noise": field.counts[DifferenceKind.NOISE],
                 "presence": field.counts[DifferenceKind.PRESENCE],
             }

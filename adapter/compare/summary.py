@@ -19,6 +19,7 @@ class Totals:
     compared: int
     unexplained: int
     expected_gaps: int
+    inferred: int
     noise: int
     presence: int
 
@@ -51,6 +52,7 @@ def totals(comparison: Comparison) -> Totals:
         compared=comparison.compared,
         unexplained=comparison.count(DifferenceKind.UNEXPLAINED),
         expected_gaps=comparison.count(DifferenceKind.EXPECTED_GAP),
+        inferred=comparison.count(DifferenceKind.INFERRED),
         noise=comparison.count(DifferenceKind.NOISE),
         presence=comparison.count(DifferenceKind.PRESENCE),
     )

@@ -52,10 +52,11 @@ def document(comparison: Comparison, max_unexplained: int = 0) -> dict[str, Any]
 
 
 def test_json_report_has_the_documented_shape(comparison: Comparison) -> None:
-    """companyId, summary with the five counts, and differences with the seven named keys."""
+    """companyId, summary with the six counts, and differences with the seven named keys."""
     doc = document(comparison)
     assert doc["companyId"] == "c-1"
-    assert {"compared", "unexplained", "expectedGaps", "noise", "presence"} <= set(doc["summary"])
+    counts = {"compared", "unexplained", "expectedGaps", "inferred", "noise", "presence"}
+    assert counts <= set(doc["summary"])
     summary = doc["summary"]
     assert (summary["compared"], summary["unexplained"], summary["presence"]) == (60, 2, 1)
     assert summary["expectedGaps"] > 0
@@ -133,12 +134,13 @@ def test_html_report_fetches_nothing(comparison: Comparison) -> None:
 
 
 def test_html_report_has_the_summary_and_every_section(comparison: Comparison) -> None:
-    """The summary table, per-field counts, side-by-side examples, gaps and noise are there."""
+    """The summary table, per-field counts, side-by-side examples, gaps, inferred fields and
+    noise are there."""
     parser = _Tags()
     html_text = page(comparison)
     parser.feed(html_text)
     ids = {attrs.get("id") for _, attrs in parser.tags}
-    assert {"summary", "fields", "unexplained", "presence", "gaps", "noise"} <= ids
+    assert {"summary", "fields", "unexplained", "presence", "gaps", "inferred", "noise"} <= ids
     assert "FAIL: 3 difference(s) need explaining" in html_text
     assert "translated is 100 x legacy" in html_text
     assert "amount.inWalletCurrency" in html_text
