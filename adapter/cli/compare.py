@@ -92,9 +92,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--jobs",
         choices=("current", "eligible"),
-        default="current",
-        help="translated view: the one job the proxy serves now (default), or every "
-        "pending and started job",
+        default="eligible",
+        help="translated view: every pending and started job (default; the legacy API lists "
+        "their expenses together), or only the one job the proxy serves now",
     )
     parser.set_defaults(func=run)
 

@@ -53,10 +53,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--queued",
         type=int,
-        default=20,
+        default=0,
         metavar="Q",
         help="queued expenses per company that are in no export job yet: the legacy API lists "
-        "them, the Export API cannot (default: %(default)s)",
+        "them, the Export API cannot, so compare reports them as presence (default: "
+        "%(default)s)",
     )
     parser.add_argument(
         "--rtt-ms",
