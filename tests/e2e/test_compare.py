@@ -114,10 +114,10 @@ def test_the_cli_against_a_sandbox_process_only_reads(
     start_sandbox_process: SandboxFactory, tmp_path: Path
 ) -> None:
     """A real compare run sends only list GETs and writes nothing upstream. With every queued
-    expense in the one export job it passes (exit 0) with exactly the fields the mapping table
-    cannot supply as expected gaps; a disagreement planted in the legacy API fails it (exit 1),
-    named with its mapping row and v3 source."""
-    sandbox = start_sandbox_process(companies=1, jobs=1, items=30, queued=0)
+    expense in one of two export jobs it passes (exit 0, both jobs compared by default) with
+    exactly the fields the mapping table cannot supply as expected gaps; a disagreement planted
+    in the legacy API fails it (exit 1), named with its mapping row and v3 source."""
+    sandbox = start_sandbox_process(companies=1, jobs=2, items=15, queued=0)
     company = sandbox.companies[0]
     sandbox.reset_stats()
     report = tmp_path / "report.json"
