@@ -158,11 +158,8 @@ def _split(before: tracemalloc.Snapshot) -> tuple[int, int]:
 
 
 def _control_structure(record: JobRecord) -> int:
-    """Exact bytes of the control layer's own objects (ids, position map, codes, index)."""
-    size = sys.getsizeof(record.ids) + sum(sys.getsizeof(i) for i in record.ids)
-    size += sys.getsizeof(record.position) + sum(
-        sys.getsizeof(n) for n in record.position.values() if n > 256
-    )
+    """Exact bytes of the control layer's own objects (packed ids, codes, index)."""
+    size = sys.getsizeof(record.ids) + record.ids.nbytes
     size += sys.getsizeof(record.codes) + sys.getsizeof(record.documents)
     size += sys.getsizeof(record.receipts)
     index = record.index

@@ -267,6 +267,21 @@ class ExportClient:
             raise UpstreamProtocolError(msg)
         return items
 
+    async def iter_job_items(
+        self, credential: UpstreamCredential, job_id: str
+    ) -> AsyncIterator[list[ExportJobItemV3]]:
+        """``GET /v3/export-jobs/{jobId}/items`` one page at a time (the control layer), so a
+        caller keeps only what it needs of each page; paged like :meth:`iter_export_items`.
+        Items of another job are a protocol error."""
+        path = f"/v3/export-jobs/{_identifier(job_id)}/items"
+        async for page in self._pages(
+            "list_job_items", credential, path, [], _JOB_ITEM_PAGE, by_offset=True
+        ):
+            if any(item.export_job_id.lower() != job_id.lower() for item in page):
+                msg = "Pleo listed items of another export job."
+                raise UpstreamProtocolError(msg)
+            yield page
+
     async def list_export_items(
         self, credential: UpstreamCredential, job_id: str
     ) -> list[ExportItemV3]:

@@ -177,6 +177,12 @@ class _Response(BaseModel):
         serialize_by_alias=True,
         extra="ignore",
         frozen=True,
+        # pydantic-core's default also caches string *values* in a process-wide table of
+        # 16,384 entries. Pleo's values are mostly unique ids, so the table only pinned the
+        # last ~16k parsed strings (~290 B per cached item at 2,000 items, scattered over the
+        # arenas of a job load, which then could not be returned to the OS). Keys repeat on
+        # every object and stay cached. Measured in benchmarks/README.md "Memory attribution".
+        cache_strings="keys",
     )
 
 

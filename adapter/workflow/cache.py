@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache
 
 from adapter.observability.context import company_hash
+from adapter.workflow.heap import release_soon
 from adapter.workflow.records import DepartedJob, JobRecord
 
 __all__ = ["CompanyView", "ViewCache"]
@@ -43,6 +44,7 @@ class CompanyView:
         if self.job is not None:
             self.departed = self.job.depart(reason)
             self.job = None
+            release_soon()
 
 
 class ViewCache:

@@ -71,8 +71,8 @@ def unknown_ids(view: CompanyView | None, changes: Sequence[StatusChange]) -> li
     return [
         c.expense_id
         for c in changes
-        if not (job is not None and c.expense_id in job.position)
-        and not (departed is not None and c.expense_id in departed.position)
+        if not (job is not None and c.expense_id in job.ids)
+        and not (departed is not None and c.expense_id in departed.ids)
     ]
 
 
@@ -101,14 +101,14 @@ def plan_changes(
         requested[change.expense_id] = change.status
         plan.requested.append(change.expense_id)
         job = view.job
-        if job is not None and change.expense_id in job.position:
-            current = job.item_status(job.position[change.expense_id])
+        if job is not None and change.expense_id in job.ids:
+            current = job.item_status(job.ids.position(change.expense_id))
         else:
             departed = view.departed
             assert departed is not None  # noqa: S101 - known ids are in one of the two
             if not departed.completed:
                 raise job_gone(departed.job_id, None)
-            current = departed.item_status(departed.position[change.expense_id])
+            current = departed.item_status(departed.ids.position(change.expense_id))
         update = plan_item_update(
             table,
             current,
@@ -206,7 +206,7 @@ class ItemWrites:
 
     def _apply(self, record: JobRecord, outcome: ItemUpdateOutcome) -> None:
         for item in outcome.items:
-            position = record.position.get(item.accounting_entry_id)
+            position = record.ids.get(item.accounting_entry_id)
             if position is not None and item.status is not None:
                 record.set_status(position, item.status, self._codes)
 

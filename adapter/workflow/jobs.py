@@ -152,7 +152,7 @@ class JobWorkflow:
         )
         await self._touch(view)
         record = view.job if view is not None else None
-        position = record.position.get(expense_id) if record is not None else None
+        position = record.ids.get(expense_id) if record is not None else None
         if record is None or position is None or record.documents[position] is None:
             raise _not_found(expense_id)
         return self._encoder.receipts(record.receipts[position])
@@ -238,7 +238,7 @@ class JobWorkflow:
         record = view.job if view is not None else None
         if record is None:
             return None
-        position = record.position.get(expense_id)
+        position = record.ids.get(expense_id)
         if position is None:
             return None
         document = record.documents[position]

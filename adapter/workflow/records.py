@@ -1,7 +1,8 @@
 """One export job as the proxy holds it: control layer and mapped data in one object.
 
-Per item the control layer is the id (shared with the position map), one byte of item status
-and one byte of legacy bucket plus the status index's counters (:mod:`status_index`); the data
+Per item the control layer is the packed id (:mod:`item_ids`: 16 B for a UUID plus 8 B of
+lookup table), one byte of item status and one byte of legacy bucket plus the status index's
+counters (:mod:`status_index`), and two list slots for the data layer; the data
 layer is the encoded expense (:mod:`expense_docs`). Both live and die together: releasing a
 job drops its data and keeps only what a retried PUT needs (ids and final statuses), see
 :class:`DepartedJob`.
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from adapter.export.models import ExportJobItemStatus, ExportJobStatus
 from adapter.legacy.models import LegacyStatus
+from adapter.workflow.item_ids import ItemIds
 from adapter.workflow.status_index import HIDDEN, StatusIndex
 
 __all__ = [
@@ -41,10 +43,12 @@ _SETTLED = _TERMINAL | {ABSENT_CODE}
 FINISHED_JOB_STATUSES = frozenset(
     {ExportJobStatus.COMPLETED, ExportJobStatus.COMPLETED_WITH_ERRORS, ExportJobStatus.FAILED}
 )
-# Cost per item of the control layer beyond its id string: benchmarks/bench_workflow_memory.py
-# measures about 300 B per item in all with tracemalloc (178 B of it the structures themselves,
-# id string included).
-_CONTROL_BYTES_PER_ITEM = 220
+# Cost per item of the control layer beyond its packed ids: two list slots (documents,
+# receipts), two code bytes, the status index's trees (4 B per legacy status) and slack;
+# benchmarks/memory_probe.py measures the whole control layer with tracemalloc.
+_CONTROL_BYTES_PER_ITEM = 48
+# A departed job keeps its packed ids and one code byte per item.
+_DEPARTED_BYTES_PER_ITEM = 1
 
 
 class ItemCodes:
@@ -70,8 +74,7 @@ class JobRecord:
     job_id: str
     status: str
     created_at: datetime
-    ids: list[str]
-    position: dict[str, int]
+    ids: ItemIds
     codes: bytearray
     index: StatusIndex
     documents: list[bytes | None]
@@ -101,7 +104,6 @@ class JobRecord:
         codes: ItemCodes,
     ) -> JobRecord:
         """``items``: (id, item code, document or None if unmappable, receipts) in job order."""
-        ids = [item[0] for item in items]
         item_codes = bytearray(item[1] for item in items)
         documents = [item[2] for item in items]
         buckets = [
@@ -112,8 +114,7 @@ class JobRecord:
             job_id=job_id,
             status=status,
             created_at=created_at,
-            ids=ids,
-            position={item_id: n for n, item_id in enumerate(ids)},
+            ids=ItemIds([item[0] for item in items]),
             codes=item_codes,
             index=StatusIndex(buckets, len(LegacyStatus)),
             documents=documents,
@@ -173,12 +174,11 @@ class JobRecord:
 
     def cost(self) -> int:
         """Bytes this record holds (an estimate kept honest by the memory benchmark)."""
-        ids = sum(sys.getsizeof(i) for i in self.ids[:1]) * len(self.ids)
-        return ids + _CONTROL_BYTES_PER_ITEM * len(self.ids) + self._data_bytes
+        return self.ids.nbytes + _CONTROL_BYTES_PER_ITEM * len(self.ids) + self._data_bytes
 
     def depart(self, reason: str) -> DepartedJob:
         """What is kept once the job has left the view: its data is released at once."""
-        return DepartedJob(self.job_id, reason, self.position, self.codes)
+        return DepartedJob(self.job_id, reason, self.ids, self.codes)
 
 
 @dataclass(eq=False, slots=True)
@@ -191,11 +191,11 @@ class DepartedJob:
 
     job_id: str
     reason: str
-    position: dict[str, int]
+    ids: ItemIds
     codes: bytearray
 
     def cost(self) -> int:
-        return (sys.getsizeof(next(iter(self.position), "")) + 100) * len(self.position)
+        return self.ids.nbytes + _DEPARTED_BYTES_PER_ITEM * len(self.ids)
 
     @property
     def completed(self) -> bool:

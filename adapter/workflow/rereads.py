@@ -76,7 +76,7 @@ class JobRereads:
             return
         listed: set[int] = set()
         for item in items:
-            position = record.position.get(item.accounting_entry_id)
+            position = record.ids.get(item.accounting_entry_id)
             if position is not None:
                 record.set_status(position, item.status, self._codes)
                 listed.add(position)

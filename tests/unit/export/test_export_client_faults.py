@@ -411,6 +411,33 @@ async def test_f10_an_answer_breaking_the_schema_is_a_counted_502(
     assert count == 1
 
 
+async def test_f10_a_page_breaking_the_schema_fails_the_page_by_page_read_too(
+    httpx_mock: HTTPXMock,
+    make_client: Callable[..., ExportClient],
+    credential: UpstreamCredential,
+) -> None:
+    """F10: reading the job's items page by page (as the workflow loads a job), a page with
+    an item missing accountingEntryId is a counted 502 and none of its items is handed out."""
+    httpx_mock.add_response(json=page_json([job_item_json(0), {"exportJobId": JOB_ID}]))
+    metrics = Metrics()
+    client = make_client(metrics=metrics)
+    handed_out: list[str] = []
+
+    async def read_pages() -> None:
+        async for page in client.iter_job_items(credential, JOB_ID):
+            handed_out.extend(item.accounting_entry_id for item in page)
+
+    with pytest.raises(UpstreamProtocolError) as caught:
+        await read_pages()
+
+    assert caught.value.status_code == 502
+    assert handed_out == []
+    count = metrics.registry.get_sample_value(
+        "adapter_upstream_contract_violations_total", {"operation": "list_job_items"}
+    )
+    assert count == 1
+
+
 async def test_f10_an_unknown_status_value_is_data_for_the_mapping_to_judge(
     httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
 ) -> None:

@@ -28,6 +28,7 @@ from tests.support.pleo_payloads import (
 # The operations that read a job's items, and the record of item ``n`` each returns.
 ITEM_LISTS = {
     "list_job_items": job_item_json,
+    "iter_job_items": job_item_json,
     "list_export_items": export_item_json,
 }
 BOUND_SECONDS = 5.0  # a missing concurrency fails the test at this bound instead of hanging
@@ -111,6 +112,8 @@ class PagedList:
 
 async def read(client: ExportClient, operation: str, credential: UpstreamCredential) -> list[str]:
     method = getattr(client, operation)
+    if operation.startswith("iter_"):
+        return [r.accounting_entry_id async for page in method(credential, JOB_ID) for r in page]
     return [record.accounting_entry_id for record in await method(credential, JOB_ID)]
 
 
@@ -259,16 +262,18 @@ async def test_a_total_beyond_the_page_bound_is_refused_before_paging(
     assert len(pleo.requests) == 1
 
 
+@pytest.mark.parametrize("operation", ["list_job_items", "iter_job_items"])
 async def test_items_of_another_job_on_an_offset_page_are_refused(
-    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential
+    httpx_mock: HTTPXMock, client: ExportClient, credential: UpstreamCredential, operation: str
 ) -> None:
-    """The check that every item belongs to the requested job covers the offset pages too."""
+    """The check that every item belongs to the requested job covers the offset pages too,
+    whether the list is read whole or page by page."""
     other = "0b0b0b0b-0000-4000-8000-000000000009"
     pleo = PagedList(150, lambda n: job_item_json(n, job_id=other if n == 120 else JOB_ID))
     httpx_mock.add_callback(pleo, is_reusable=True)
 
     with pytest.raises(UpstreamProtocolError, match="another export job"):
-        await read(client, "list_job_items", credential)
+        await read(client, operation, credential)
 
 
 async def test_the_jobs_list_is_still_paged_by_cursor(
