@@ -66,7 +66,7 @@ def money_fragment(
         text = str(value)
         if "E" in text:
             text = format(value, "f")
-        return fragment('{"value":' + text + tail)
+        return fragment(f'{{"value":{text}{tail}')
 
     return money
 
