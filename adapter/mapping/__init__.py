@@ -12,7 +12,12 @@ JSON / plain data without per-object validation (the proxy's path; see
 
 from __future__ import annotations
 
-from adapter.mapping.documents import receipt_data, to_expense_data, to_expense_json
+from adapter.mapping.documents import (
+    receipt_data,
+    to_expense_data,
+    to_expense_json,
+    to_expense_wire_data,
+)
 from adapter.mapping.engine import legacy_status, plan_item_update, to_expense
 from adapter.mapping.table import (
     FieldRow,
@@ -38,4 +43,5 @@ __all__ = [
     "to_expense",
     "to_expense_data",
     "to_expense_json",
+    "to_expense_wire_data",
 ]

@@ -33,8 +33,9 @@ from adapter.mapping.paths import (
 )
 from adapter.mapping.reading import EXPENSE_FILE, Problems
 from adapter.mapping.transforms import AGGREGATES, TRANSFORMS, TransformTables, same_or_null
+from adapter.mapping.wire import WIRE_FORMS
 
-__all__ = ["Getter", "compile_fields"]
+__all__ = ["CompiledFields", "Getter", "compile_fields"]
 
 Getter = Callable[[Any], Any]
 
@@ -46,6 +47,7 @@ class _Resolved:
     chunks: tuple[tuple[SourceSegment, ...], ...]  # each ends with a list segment
     tail: tuple[SourceSegment, ...]
     transform: Getter | None
+    wire: Getter | None  # the transform's wire form (JSON already written), if it has one
     # paths read from the item root: the fallbacks of ``source``, the transform's extra args
     fallbacks: tuple[tuple[SourceSegment, ...], ...] = ()
     args: tuple[tuple[SourceSegment, ...], ...] = ()
@@ -117,8 +119,11 @@ class _Compiler:
         rows: Mapping[str, FieldRow],
         problems: Problems,
         conditions: Mapping[str, list[tuple[tuple[SourceSegment, ...], frozenset[str]]]],
+        *,
+        wire: bool = False,
     ) -> None:
         self.resolved = resolved
+        self.wire = wire
         self.rows = rows
         self.problems = problems
         self.conditions = conditions
@@ -135,9 +140,10 @@ class _Compiler:
 
     def function(self) -> Getter:
         body = self.model(Expense, "", 0, 0, "item")
-        source = f"def build(item):\n    return {body}\n"
+        name = "build_json" if self.wire else "build"
+        source = f"def {name}(item):\n    return {body}\n"
         exec(compile(source, "<mapping table>", "exec"), self.namespace)  # noqa: S102 -- source built only from model attribute names and compiler temporaries
-        build: Getter = self.namespace["build"]
+        build: Getter = self.namespace[name]
         return build
 
     def walk(self, ctx: str, segments: tuple[SourceSegment, ...]) -> str:
@@ -162,7 +168,14 @@ class _Compiler:
     def model(
         self, model: type[BaseModel], prefix: str, depth: int, consumed: int, ctx: str
     ) -> str:
-        parts: list[str] = []
+        parts = self.fields(model, prefix, depth, consumed, ctx)
+        return "{" + ", ".join(f"{name!r}: {expr}" for name, expr in parts) + "}"
+
+    def fields(
+        self, model: type[BaseModel], prefix: str, depth: int, consumed: int, ctx: str
+    ) -> list[tuple[str, str]]:
+        """Each field of the legacy ``model`` and the expression of its value."""
+        parts: list[tuple[str, str]] = []
         for name, info in model.model_fields.items():
             ann = unwrap(info.annotation)
             path = f"{prefix}{name}{'[]' if ann.is_list else ''}"
@@ -175,8 +188,8 @@ class _Compiler:
                 expr = self.model(ann.core, f"{path}.", depth, consumed, ctx)
                 if path in self.conditions:
                     expr = f"({expr} if {self.condition(path)} else None)"
-            parts.append(f"{name!r}: {expr}")
-        return "{" + ", ".join(parts) + "}"
+            parts.append((name, expr))
+        return parts
 
     def list(self, path: str, core: Any, leaf: bool, depth: int, consumed: int, ctx: str) -> str:
         under = [r for p, r in self.resolved.items() if p == path or p.startswith(f"{path}.")]
@@ -220,10 +233,24 @@ class _Compiler:
         inner = consumed + len(taken_chunks)
         if leaf:
             element = self.leaf(path, level, inner, var)
+        elif flatten_rows and _scalar_fields(core):
+            return self.union_of_scalars(core, path, level, inner, var, clauses)
         else:
             element = self.model(core, f"{path}.", level, inner, var)
         comprehension = f"[{element} {clauses}]"
         return f"_union({comprehension})" if flatten_rows else comprehension
+
+    def union_of_scalars(
+        self, core: type[BaseModel], path: str, level: int, inner: int, var: str, clauses: str
+    ) -> str:
+        """``_union`` of objects whose fields are all hashable scalars, without a call per
+        object: the tuples of their values, first of equal ones kept (``dict.fromkeys``), made
+        into objects; the same objects ``_union`` keeps, as it compares those tuples."""
+        parts = self.fields(core, f"{path}.", level, inner, var)
+        values = "".join(f"{expr}, " for _, expr in parts)
+        key = self.fresh("_k")
+        element = ", ".join(f"{name!r}: {key}[{i}]" for i, (name, _) in enumerate(parts))
+        return f"[{{{element}}} for {key} in dict.fromkeys([({values}) {clauses}])]"
 
     def leaf(self, path: str, depth: int, consumed: int, ctx: str) -> str:
         row = self.rows.get(path)
@@ -270,7 +297,7 @@ class _Compiler:
             may_be_null = any(s.nullable for s in fallback)
         if res.transform is not None:
             fn = self.fresh("_f")
-            self.namespace[fn] = res.transform
+            self.namespace[fn] = res.wire if self.wire and res.wire is not None else res.transform
             extra = "".join(f", {self.walk('item', arg)}" for arg in res.args)
             if may_be_null:
                 tmp = self.fresh("_v")
@@ -283,6 +310,18 @@ class _Compiler:
         self.namespace[default] = res.row.default
         tmp = self.fresh("_v")
         return f"({default} if ({tmp} := {expr}) is None else {tmp})"
+
+
+def _scalar_fields(model: type[BaseModel]) -> bool:
+    """Whether every field of the legacy ``model`` holds one hashable, non-model value."""
+    for info in model.model_fields.values():
+        ann = unwrap(info.annotation)
+        core = ann.core
+        if ann.is_list or not isinstance(core, type) or issubclass(core, BaseModel):
+            return False
+        if core.__hash__ is None:
+            return False
+    return True
 
 
 def _compatible(produced: Any, wanted: Any) -> bool:
@@ -313,7 +352,7 @@ def _resolve_row(
     if fallbacks:
         may_be_null = any(s.nullable for s in fallbacks[-1])
     produced = source_core
-    transform = None
+    transform = wire = None
     if row.transform is not None:
         spec = TRANSFORMS[row.transform]
         if not _compatible(source_core, spec.accepts):
@@ -335,6 +374,8 @@ def _resolve_row(
                 return None
         produced = spec.produces
         transform = spec.factory(tables, row.options)
+        wire_form = WIRE_FORMS.get(spec.name)
+        wire = wire_form(tables, row.options) if wire_form is not None else None
     if row.default is not None:
         if not _compatible(produced, str) or (
             isinstance(produced, type)
@@ -374,7 +415,7 @@ def _resolve_row(
             f"source {row.source!r} can be null but the legacy field cannot",
         )
         return None
-    return _Resolved(row, leaf, chunks, tail, transform, fallbacks, args)
+    return _Resolved(row, leaf, chunks, tail, transform, wire, fallbacks, args)
 
 
 def _rooted_paths(
@@ -450,12 +491,27 @@ def _object_conditions(
     return conditions
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledFields:
+    """The generated functions of a table: both map an Export Item to the Expense's dict
+    (every key but ``status_fields``, which hold the item status).
+
+    ``build`` gives the legacy values (``Decimal`` amounts, as ``model_dump`` does);
+    ``build_json`` the same with each transform's wire form where it has one, so
+    ``jsonio.dumps`` of either is the same bytes.
+    """
+
+    build: Getter
+    build_json: Getter
+    status_fields: tuple[str, ...]
+
+
 def compile_fields(
     rows: list[FieldRow],
     tables: TransformTables,
     problems: Problems,
     objects: list[ObjectRule] | None = None,
-) -> tuple[Getter, tuple[str, ...]]:
+) -> CompiledFields:
     leaves = {leaf.path: leaf for leaf in legacy_leaves(Expense)}
     by_path: dict[str, FieldRow] = {}
     for row in rows:
@@ -486,4 +542,6 @@ def compile_fields(
     conditions = _object_conditions(objects or [], known, problems)
     compiler = _Compiler(resolved, by_path, problems, conditions)
     build = compiler.function()
-    return build, tuple(compiler.status_fields)
+    # The same rows again with the transforms' wire forms; every problem is already reported.
+    wire = _Compiler(resolved, by_path, Problems(), conditions, wire=True)
+    return CompiledFields(build, wire.function(), tuple(compiler.status_fields))

@@ -7,7 +7,10 @@ it back to a dict and encodes it. Here the same compiled dict is the answer:
 * :func:`to_expense_data` returns what ``to_expense(table, item, status).model_dump()`` returns
   (same keys in the same order, equal values: enums, ``Decimal`` amounts, datetimes);
 * :func:`to_expense_json` returns what ``jsonio.dumps(to_expense(...).model_dump())`` returns,
-  byte for byte;
+  byte for byte, from the table's ``build_json``: the same rows compiled with each transform's
+  wire form (:mod:`adapter.mapping.wire`: amounts written as JSON once, when built);
+* :func:`to_expense_wire_data` returns that function's dict (with the status fields), for a
+  caller that encodes it itself;
 * :func:`receipt_data` returns what ``receipt_of(file).model_dump()`` returns.
 
 Both raise :class:`~adapter.errors.MappingError` exactly where ``to_expense`` does.
@@ -25,6 +28,7 @@ output validates as an ``Expense``, on arbitrary valid items.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +39,7 @@ from adapter.mapping.engine import TRANSLATION_ERRORS, legacy_status, translatio
 from adapter.mapping.table import MappingTable
 from adapter.mapping.transforms import receipt_id, url_path
 
-__all__ = ["receipt_data", "to_expense_data", "to_expense_json"]
+__all__ = ["receipt_data", "to_expense_data", "to_expense_json", "to_expense_wire_data"]
 
 _KB = Decimal(1024)
 _CENTS = Decimal("0.01")
@@ -49,9 +53,28 @@ def to_expense_data(
     A new dict per call (the caller may pop or change keys); the status fields hold the
     :class:`~adapter.legacy.models.LegacyStatus` of ``item_status``.
     """
+    return _built(table.build, table, item, item_status)
+
+
+def to_expense_wire_data(
+    table: MappingTable, item: ExportItemV3, item_status: str | None
+) -> dict[str, Any]:
+    """:func:`to_expense_data` ready to write: amounts are ``orjson.Fragment`` objects holding
+    their JSON, so ``jsonio.dumps`` of it is :func:`to_expense_json`'s bytes (and of it without
+    the status fields, those bytes without them). A new dict per call.
+    """
+    return _built(table.build_json, table, item, item_status)
+
+
+def _built(
+    build: Callable[[ExportItemV3], dict[str, Any]],
+    table: MappingTable,
+    item: ExportItemV3,
+    item_status: str | None,
+) -> dict[str, Any]:
     status = legacy_status(table, item_status)
     try:
-        data = table.build(item)
+        data = build(item)
     except TRANSLATION_ERRORS as exc:
         error = translation_error(item, exc)
         if error is exc:
@@ -64,10 +87,10 @@ def to_expense_data(
 
 def to_expense_json(table: MappingTable, item: ExportItemV3, item_status: str | None) -> bytes:
     """The legacy Expense JSON object of ``item``, the bytes ``to_expense`` + ``jsonio`` give."""
-    data = to_expense_data(table, item, item_status)
+    data = _built(table.build_json, table, item, item_status)
     try:
         return jsonio.dumps(data)
-    except TypeError as exc:  # a non-finite amount; validated input never has one
+    except TypeError as exc:  # text orjson refuses (lone surrogates); validated input has none
         msg = f"item {item.accounting_entry_id}: cannot be written as JSON ({exc})"
         raise MappingError(msg, accounting_entry_id=item.accounting_entry_id) from exc
 

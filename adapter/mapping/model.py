@@ -120,6 +120,8 @@ class MappingTable:
     objects: tuple[ObjectRule, ...]
     # item -> the Expense as a plain dict, every key but the item_status fields
     build: Callable[[ExportItemV3], dict[str, Any]] = field(repr=False, compare=False)
+    # the same, amounts already written as JSON (orjson.Fragment): for the fast path only
+    build_json: Callable[[ExportItemV3], dict[str, Any]] = field(repr=False, compare=False)
     status_fields: tuple[str, ...] = ()
 
     def row(self, legacy: str) -> FieldRow:

@@ -91,9 +91,7 @@ def check_tables(directory: Path | None = None) -> TableReport:
     currencies = parse_currencies(currency_doc, problems) if currency_doc is not None else None
     table = None
     if types is not None and currencies is not None and expense_doc is not None:
-        build, status_fields = compile_fields(
-            fields, TransformTables(currencies, types), problems, objects
-        )
+        compiled = compile_fields(fields, TransformTables(currencies, types), problems, objects)
         if not problems.items and statuses is not None:
             table = MappingTable(
                 directory=directory,
@@ -102,8 +100,9 @@ def check_tables(directory: Path | None = None) -> TableReport:
                 types=types,
                 currencies=currencies,
                 objects=tuple(objects),
-                build=build,
-                status_fields=status_fields,
+                build=compiled.build,
+                build_json=compiled.build_json,
+                status_fields=compiled.status_fields,
             )
     departures = _departures(fields, objects, types.rows if types is not None else ())
     return TableReport(directory, tuple(fields), tuple(problems.items), table, departures)
