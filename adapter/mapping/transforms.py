@@ -205,10 +205,21 @@ def _receipt_id(_tables: TransformTables, _options: Mapping[str, str]) -> Callab
     return receipt_id
 
 
-def _amount_sign(_tables: TransformTables, options: Mapping[str, str]) -> Callable[..., Any]:
+def _card_state(_tables: TransformTables, options: Mapping[str, str]) -> Callable[..., Any]:
+    by_type = {
+        "chargeback": CardTransactionState(options["chargeback"]),
+        "refund": CardTransactionState(options["refund"]),
+    }
     negative = CardTransactionState(options["negative"])
     otherwise = CardTransactionState(options["otherwise"])
-    return lambda money: negative if money.value < 0 else otherwise
+
+    def card_state(money: MoneyModel, item_type: str | None = None) -> CardTransactionState:
+        known = by_type.get(item_type) if item_type is not None else None
+        if known is not None:
+            return known
+        return negative if money.value < 0 else otherwise
+
+    return card_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,12 +259,15 @@ TRANSFORMS: Mapping[str, Transform] = {
             extra=(str,),
         ),
         Transform(
-            "amount_sign",
+            "card_state",
             MoneyModel,
             CardTransactionState,
-            _amount_sign,
-            "MoneyModel -> options.negative when the value is below zero, else options.otherwise",
-            options=frozenset({"negative", "otherwise"}),
+            _card_state,
+            "MoneyModel (+ the item's type arg) -> options.chargeback for a chargeback item, "
+            "options.refund for a refund item, else options.negative when the value is below "
+            "zero, else options.otherwise",
+            extra=(str,),
+            options=frozenset({"chargeback", "refund", "negative", "otherwise"}),
         ),
         Transform(
             "receipt_id",

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from adapter import jsonio
 from adapter.export.models import ExportItemV3, ExportJobItemStatus
 from adapter.legacy.models import LegacyStatus, Receipt
-from adapter.mapping import MappingTable, receipt_data, to_expense_data
+from adapter.mapping import MappingTable, receipt_data, to_expense_wire_data
 
 __all__ = ["LEGACY_STATUSES", "EncodedExpense", "ExpenseEncoder"]
 
@@ -44,7 +44,7 @@ class ExpenseEncoder:
         The mapping's fast path: the same data as ``to_expense(...).model_dump()`` without
         validating an ``Expense`` per item (see :mod:`adapter.mapping.documents`).
         """
-        data = to_expense_data(self._table, item, ExportJobItemStatus.PENDING.value)
+        data = to_expense_wire_data(self._table, item, ExportJobItemStatus.PENDING.value)
         for name in self._table.status_fields:
             data.pop(name, None)
         document = jsonio.dumps(data)[:-1]  # a slice is a compact copy of orjson's buffer

@@ -198,8 +198,7 @@ def test_a_non_card_expense_has_no_card_transaction(
 
 
 @pytest.mark.parametrize(
-    "v3_type",
-    ["card_purchase", "card_invoice", "chargeback", "refund", "atm_withdrawal", "personal_spend"],
+    "v3_type", ["card_purchase", "card_invoice", "atm_withdrawal", "personal_spend"]
 )
 def test_a_card_expense_has_a_presented_card_transaction(
     table: MappingTable, v3_type: str, map_item: MapItem
@@ -218,6 +217,23 @@ def test_a_negative_card_amount_is_a_refund(table: MappingTable, map_item: MapIt
     card = map_item(table, ExportItemV3.model_validate(data), None).cardTransaction
     assert card is not None
     assert card.state is CardTransactionState.REFUND
+
+
+@pytest.mark.parametrize(
+    ("v3_type", "state"),
+    [("chargeback", CardTransactionState.CHARGE_BACK), ("refund", CardTransactionState.REFUND)],
+)
+@pytest.mark.parametrize("value", [89696, -89696])
+def test_a_chargeback_or_refund_item_has_its_exact_card_state_whatever_the_sign(
+    table: MappingTable, v3_type: str, state: CardTransactionState, value: int, map_item: MapItem
+) -> None:
+    """A chargeback item is a CHARGE_BACK and a refund item a REFUND, the legacy document's
+    exact states, whichever way its amount is signed."""
+    data = dict(raw_item("full"), type=v3_type)
+    data["amount"]["inWalletCurrency"]["value"] = value
+    card = map_item(table, ExportItemV3.model_validate(data), None).cardTransaction
+    assert card is not None
+    assert card.state is state
 
 
 def test_merchant_name_falls_back_to_the_supplier_then_to_empty(
