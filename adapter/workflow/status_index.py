@@ -73,12 +73,20 @@ class StatusIndex:
         if offset >= total or size <= 0:
             return []
         wanted = min(size, total - offset)
-        found = [self._select(buckets, offset)]
+        first = self._select(buckets, offset)
+        end = first + wanted
+        chosen = set(buckets)
+        # The common page: the next ``wanted`` positions all belong (every item QUEUED, say).
+        # Counting bytes is done in C, so this costs far less than the walk below.
+        if end <= self._n:
+            window = self._bucket[first:end]
+            if sum(window.count(bucket) for bucket in chosen) == wanted:
+                return list(range(first, end))
+        found = [first]
         # Neighbours usually share a status: walk forward, but never more than a few pages'
         # worth of other items before falling back to a logarithmic search per item.
         budget = 4 * wanted + 64
-        position = found[0] + 1
-        chosen = set(buckets)
+        position = first + 1
         while len(found) < wanted and budget > 0 and position < self._n:
             if self._bucket[position] in chosen:
                 found.append(position)

@@ -140,7 +140,8 @@ CARD_TYPES = frozenset(
 @given(item=export_items(), status=st.sampled_from(ITEM_STATUSES))
 def test_every_expense_has_the_legacy_documents_shape(item: ExportItemV3, status: str) -> None:
     """amountOriginal is the supplier amount; cardTransaction is there exactly for card types,
-    then with a state and a merchant name; the type is one of the document's 12."""
+    then with a state (by the item's type for a chargeback or refund, else by the amount's
+    sign) and a merchant name; the type is one of the document's 12."""
     expense = to_expense(TABLE, item, status)
     supplier = item.amount.in_supplier_currency
     exponent = TABLE.currencies.exponent(supplier.currency)
@@ -148,7 +149,9 @@ def test_every_expense_has_the_legacy_documents_shape(item: ExportItemV3, status
     assert (expense.cardTransaction is not None) == (item.type in CARD_TYPES)
     if expense.cardTransaction is not None:
         negative = item.amount.in_wallet_currency.value < 0
-        assert expense.cardTransaction.state == ("REFUND" if negative else "PRESENTMENT")
+        by_type = {"chargeback": "CHARGE_BACK", "refund": "REFUND"}.get(item.type)
+        expected = by_type or ("REFUND" if negative else "PRESENTMENT")
+        assert expense.cardTransaction.state == expected
         assert isinstance(expense.cardTransaction.merchant.name, str)
 
 
