@@ -89,8 +89,9 @@ class Stack:
 
     @classmethod
     async def in_process(cls, items: int, seed: int = 3) -> Stack:
-        """Over an in-process sandbox; each seed gives other ids (pydantic's string cache
-        would otherwise share them between stacks)."""
+        """Over an in-process sandbox; each seed gives other ids, so two stacks' memory
+        figures never share a string (the proxy's models cache only key strings now, but the
+        sandbox's may still)."""
         app = create_sandbox_app(
             SandboxConfig(seed=seed, companies=1, jobs_per_company=0, queued_per_company=0)
         )
