@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
-from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
 from adapter.app import create_app
@@ -28,6 +27,7 @@ from adapter.settings import Settings
 from tests.support.credentials import write_credentials_file
 from tests.support.cutover import write_cutover_file
 from tests.support.harness import PROXY, SANDBOX
+from tests.support.metrics_text import sample_value
 from tests.support.recording import Recorder, RecordingTransport
 from tests.support.sandbox import START as SANDBOX_START
 
@@ -77,14 +77,7 @@ class CutoverStack:
 
     async def metric(self, name: str, **labels: str) -> float:
         """The value of one sample of ``GET /metrics`` (0 when it is not there yet)."""
-        text = (await self.proxy.get("/metrics")).text
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in labels.items()
-                ):
-                    return float(sample.value)
-        return 0.0
+        return sample_value((await self.proxy.get("/metrics")).text, name, **labels)
 
 
 @contextlib.asynccontextmanager

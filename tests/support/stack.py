@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.credentials import write_credentials_file
+from tests.support.metrics_text import sample_value
 from tests.support.processes import ManagedProcess, Sandbox, free_port, start_proxy, start_sandbox
 from tests.support.relay import Relay
 
@@ -131,14 +131,7 @@ class Stack:
 
     def metric(self, name: str, **labels: str) -> float:
         """A sample of the proxy's ``/metrics`` (0 when the series has no such sample)."""
-        text = httpx.get(f"{self.url}/metrics", timeout=30).text
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in labels.items()
-                ):
-                    return float(sample.value)
-        return 0.0
+        return sample_value(httpx.get(f"{self.url}/metrics", timeout=30).text, name, **labels)
 
     def wait_for_job(self, job_id: str, statuses: set[str], timeout: float = 30.0) -> str:
         """Poll the sandbox until the job's status is one of ``statuses``; that status."""
