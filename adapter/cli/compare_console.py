@@ -85,15 +85,10 @@ def print_summary(
     scope = ", ".join(statuses) if statuses else "every status"
     console.print(f"Legacy API vs translation: company {company_id}, {scope}")
     table = Table(show_header=True, header_style="bold")
-    for column in ("compared", "unexplained", "presence", "expected gaps", "inferred", "noise"):
+    for column in ("compared", "unexplained", "presence", "expected gaps", "noise"):
         table.add_column(column, justify="right")
     table.add_row(
-        str(t.compared),
-        str(t.unexplained),
-        str(t.presence),
-        str(t.expected_gaps),
-        str(t.inferred),
-        str(t.noise),
+        str(t.compared), str(t.unexplained), str(t.presence), str(t.expected_gaps), str(t.noise)
     )
     console.print(table)
     failing = [f for f in field_counts(comparison) if f.failing]

@@ -4,11 +4,11 @@ Pure: the lists, the mapping table, the rules and the A/A noise are all passed i
 Expenses are matched by ``id``. Each difference is classified, in this order:
 
 * ``presence``: the id is on one side only;
-* ``expected_gap``: every mapping row behind the field is ``unavailable``, so the legacy
-  value cannot be reproduced from an Export Item (pleo-api.md A.1 '—');
-* ``inferred``: the field's row is the proxy's inference (``inferred = true``: the Export Item
-  has no such field, the legacy document requires a value, A.7), so the legacy API may know
-  better;
+* ``expected_gap``: the legacy value cannot be reproduced from an Export Item (pleo-api.md
+  A.1 '—'): every mapping row behind the field is ``unavailable`` (the translation leaves it
+  empty), or the row is the proxy's inference (``inferred = true``: the legacy document
+  requires a value, A.7, so the proxy derives one and the legacy API may know better;
+  :attr:`Difference.inferred` says which);
 * ``noise``: the same field of the same expense differed between two legacy reads (and a
   presence difference whose id came and went between them);
 * ``unexplained``: everything else.
@@ -36,7 +36,6 @@ __all__ = ["Comparison", "Difference", "DifferenceKind", "compare_expenses"]
 class DifferenceKind(StrEnum):
     UNEXPLAINED = "unexplained"
     EXPECTED_GAP = "expected_gap"
-    INFERRED = "inferred"
     NOISE = "noise"
     PRESENCE = "presence"
 
@@ -58,6 +57,11 @@ class Difference:
     provenance: Provenance
     rule: str
     hint: str | None = None
+
+    @property
+    def inferred(self) -> bool:
+        """An expected gap on a row whose value is the proxy's inference (not left empty)."""
+        return self.kind is DifferenceKind.EXPECTED_GAP and self.provenance.inferred
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +107,8 @@ def _presence(
 def _classify(
     expense_id: str, raw: RawDifference, provenance: Provenance, noise: frozenset[NoiseKey]
 ) -> DifferenceKind:
-    if provenance.unavailable:
+    if provenance.unavailable or provenance.inferred:
         return DifferenceKind.EXPECTED_GAP
-    if provenance.inferred:
-        return DifferenceKind.INFERRED
     if (expense_id, raw.field) in noise:
         return DifferenceKind.NOISE
     return DifferenceKind.UNEXPLAINED

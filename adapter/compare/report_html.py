@@ -2,9 +2,10 @@
 
 One file: inline CSS, no script, no image, no font or stylesheet from anywhere, so it opens
 offline and can be attached to a ticket. Every value is escaped. Sections, in reading
-order: the verdict, the summary table (``id="summary"``), what the five kinds mean,
+order: the verdict, the summary table (``id="summary"``), what the four kinds mean,
 differences per field, side-by-side examples of each unexplained field, expenses on one
-side only, the expected gaps and the inferred fields (one table each) and the noise.
+side only, the expected gaps (the fields left empty and the fields the proxy infers, one
+table each) and the noise.
 """
 
 from __future__ import annotations
@@ -39,15 +40,10 @@ _KINDS_EXPLAINED = (
     (
         DifferenceKind.EXPECTED_GAP,
         "expected gap",
-        "Pleo's Export API does not carry this field (its mapping row is 'unavailable'), so "
-        "the translation cannot reproduce the legacy value. Known and accepted.",
-    ),
-    (
-        DifferenceKind.INFERRED,
-        "inferred",
-        "Pleo's Export API does not carry this field either, but Pleo's legacy document "
-        "requires a value, so the proxy infers one (its mapping row says 'inferred' and how). "
-        "Where the legacy API knew better, the two differ. Known and accepted.",
+        "Pleo's Export API does not carry this field, so the translation cannot reproduce the "
+        "legacy value: it leaves the field empty (mapping row 'unavailable') or, where Pleo's "
+        "legacy document requires a value, infers one (mapping row marked 'inferred'). Known "
+        "and accepted.",
     ),
     (
         DifferenceKind.NOISE,
@@ -56,12 +52,11 @@ _KINDS_EXPLAINED = (
         "so a difference here says nothing about the translation.",
     ),
 )
-_COLUMN_LABELS = ("Unexplained", "Presence", "Expected gaps", "Inferred", "Noise")
+_COLUMN_LABELS = ("Unexplained", "Presence", "Expected gaps", "Noise")
 _COLUMNS = (
     DifferenceKind.UNEXPLAINED,
     DifferenceKind.PRESENCE,
     DifferenceKind.EXPECTED_GAP,
-    DifferenceKind.INFERRED,
     DifferenceKind.NOISE,
 )
 
@@ -94,7 +89,7 @@ def _summary(comparison: Comparison) -> str:
         ("Unexplained differences", t.unexplained, t.unexplained > 0),
         ("Expenses on one side only (presence)", t.presence, t.presence > 0),
         ("Expected gaps (field not in the Export API)", t.expected_gaps, False),
-        ("Inferred by the proxy (field not in the Export API)", t.inferred, False),
+        ("of which the proxy infers the value", t.inferred_gaps, False),
         ("Noise (legacy API disagrees with itself)", t.noise, False),
     )
     body = "".join(
@@ -194,17 +189,17 @@ def _examples(
     return "".join(parts)
 
 
-_ACCEPTED = {
-    DifferenceKind.EXPECTED_GAP: (
+_GAP_TABLES = {
+    False: (
         "gaps",
-        "Expected gaps",
+        "Expected gaps: left empty",
         "Fields Pleo's Export API does not carry (mapping row 'unavailable'): the translation "
         "sends null where the legacy API had a value. Accepted; listed so nobody relies on "
         "them by mistake.",
     ),
-    DifferenceKind.INFERRED: (
+    True: (
         "inferred",
-        "Inferred by the proxy",
+        "Expected gaps: inferred by the proxy",
         "Fields Pleo's Export API does not carry but the legacy document requires: the proxy "
         "infers them as the mapping row's note says. Where the legacy API knew better they "
         "differ. Accepted; listed so nobody relies on them by mistake.",
@@ -212,12 +207,16 @@ _ACCEPTED = {
 }
 
 
-def _accepted(fields: Sequence[FieldCounts], kind: DifferenceKind) -> str:
-    """The table of one accepted kind (expected gaps, inferred): field, count, why, example."""
-    anchor, title, intro = _ACCEPTED[kind]
+def _gaps(fields: Sequence[FieldCounts], *, inferred: bool) -> str:
+    """The expected gaps left empty, or those the proxy infers: field, count, why, example."""
+    anchor, title, intro = _GAP_TABLES[inferred]
     rows = []
     for field in fields:
-        found = [d for d in field.examples if d.kind is kind]
+        found = [
+            d
+            for d in field.examples
+            if d.kind is DifferenceKind.EXPECTED_GAP and d.inferred is inferred
+        ]
         if found:
             example = found[0]
             rows.append(
@@ -273,8 +272,8 @@ def render_html(
                 fields,
                 DifferenceKind.PRESENCE,
             ),
-            _accepted(fields, DifferenceKind.EXPECTED_GAP),
-            _accepted(fields, DifferenceKind.INFERRED),
+            _gaps(fields, inferred=False),
+            _gaps(fields, inferred=True),
             _examples(
                 "noise",
                 "Noise",

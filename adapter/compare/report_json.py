@@ -4,16 +4,18 @@ The shape (extra keys may be added, none removed)::
 
     {"companyId": ..., "statuses": [...], "generatedAt": ..., "maxUnexplained": N,
      "passed": bool,
-     "summary": {"compared", "unexplained", "expectedGaps", "inferred", "noise", "presence",
+     "summary": {"compared", "unexplained", "expectedGaps", "inferredGaps", "noise", "presence",
                  "legacyExpenses", "translatedExpenses", "failing"},
      "fields": [{"field", "mappingRow", "sourcePath", "rowKind",
-                 "unexplained", "expectedGaps", "inferred", "noise", "presence"}],
+                 "unexplained", "expectedGaps", "noise", "presence"}],
      "differences": [{"expenseId", "field", "kind", "legacy", "translated", "mappingRow",
-                      "sourcePath", "rowKind", "rule", "missingOn", "hint"}]}
+                      "sourcePath", "rowKind", "rule", "missingOn", "hint", "inferred"}]}
 
-``legacy``/``translated`` are the JSON values as read (money stays an exact number); a key
-one side does not have is ``null`` with ``missingOn`` naming that side. For a set
-difference of objects, the values are the sorted keys of each side.
+``kind`` is one of ``unexplained``, ``expected_gap``, ``noise``, ``presence``; ``inferred``
+marks an expected gap whose row is the proxy's inference (``inferredGaps`` counts them; they
+are part of ``expectedGaps``). ``legacy``/``translated`` are the JSON values as read (money
+stays an exact number); a key one side does not have is ``null`` with ``missingOn`` naming
+that side. For a set difference of objects, the values are the sorted keys of each side.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def difference_json(difference: Difference) -> dict[str, Any]:
         "rule": difference.rule,
         "missingOn": missing_on,
         "hint": difference.hint,
+        "inferred": difference.inferred,
     }
 
 
@@ -75,7 +78,7 @@ def report_document(
             "compared": total.compared,
             "unexplained": total.unexplained,
             "expectedGaps": total.expected_gaps,
-            "inferred": total.inferred,
+            "inferredGaps": total.inferred_gaps,
             "noise": total.noise,
             "presence": total.presence,
             "legacyExpenses": total.legacy_count,
@@ -90,7 +93,6 @@ def report_document(
                 "rowKind": field.row_kind,
                 "unexplained": field.counts[DifferenceKind.UNEXPLAINED],
                 "expectedGaps": field.counts[DifferenceKind.EXPECTED_GAP],
-                "inferred": field.counts[DifferenceKind.INFERRED],
                 "noise": field.counts[DifferenceKind.NOISE],
                 "presence": field.counts[DifferenceKind.PRESENCE],
             }

@@ -44,7 +44,7 @@ table.side { table-layout: fixed; } .side col.c-id { width: 24%; }
 .tag { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px;
   font-weight: 600; }
 .tag.unexplained, .tag.presence { background: var(--bad-bg); color: var(--bad); }
-.tag.expected_gap, .tag.inferred { background: var(--gap-bg); color: #334e68; }
+.tag.expected_gap { background: var(--gap-bg); color: #334e68; }
 .tag.noise { background: var(--noise-bg); color: #93370d; }
 .more { color: var(--muted); font-size: 13px; }
 footer { margin-top: 36px; color: var(--muted); font-size: 13px; }

@@ -19,7 +19,8 @@ class Totals:
     compared: int
     unexplained: int
     expected_gaps: int
-    inferred: int
+    inferred_gaps: int
+    """Of ``expected_gaps``, those on rows the proxy infers (``inferred = true``)."""
     noise: int
     presence: int
 
@@ -52,7 +53,7 @@ def totals(comparison: Comparison) -> Totals:
         compared=comparison.compared,
         unexplained=comparison.count(DifferenceKind.UNEXPLAINED),
         expected_gaps=comparison.count(DifferenceKind.EXPECTED_GAP),
-        inferred=comparison.count(DifferenceKind.INFERRED),
+        inferred_gaps=sum(1 for d in comparison.differences if d.inferred),
         noise=comparison.count(DifferenceKind.NOISE),
         presence=comparison.count(DifferenceKind.PRESENCE),
     )

@@ -44,7 +44,8 @@ class FieldRow:
     ``options``: the transform's fixed choices; ``departure``: why this row departs from the
     seed table (pleo-api.md A.1), listed by ``mappings check``; ``inferred``: the value is the
     proxy's inference, not data the Export Item carries (A.1 marks the field unavailable), so a
-    comparison with the legacy API reports a difference there as ``inferred``, not failing.
+    comparison with the legacy API counts a difference there as an expected gap (marked
+    inferred), not as a failure.
     """
 
     legacy: str

@@ -338,21 +338,23 @@ def test_every_unavailable_row_is_an_expected_gap_with_its_row(
     comparison = run(table, rules, left, right)
     assert {d.provenance.mapping_row for d in comparison.differences} == set(unavailable)
     assert all(d.kind is DifferenceKind.EXPECTED_GAP for d in comparison.differences)
+    assert not any(d.inferred for d in comparison.differences)
     assert all(d.provenance.source_path is None for d in comparison.differences)
     assert comparison.failing == 0
 
 
-def test_an_inferred_row_is_inferred_and_stops_being_one_without_the_flag(
+def test_an_inferred_row_is_an_inferred_gap_and_stops_being_one_without_the_flag(
     tables_copy: Callable[..., Path], table: MappingTable, rules: EquivalenceRules, pair: Pair
 ) -> None:
     """The card state is the proxy's inference (``inferred = true``): a legacy value that
-    differs is reported as inferred, not as a gap and not failing; drop the flag and the same
+    differs is an expected gap marked inferred, not failing; drop the flag and the same
     difference is unexplained."""
     left, right = pair
     assert right["cardTransaction"] is not None  # the pair is a card expense
     left["cardTransaction"] = {**right["cardTransaction"], "state": "CHARGE_BACK"}
     comparison = run(table, rules, left, right)
-    assert only(comparison).kind is DifferenceKind.INFERRED
+    gap = only(comparison)
+    assert (gap.kind, gap.inferred) == (DifferenceKind.EXPECTED_GAP, True)
     assert comparison.failing == 0
     directory = tables_copy("expense.toml", r"inferred = true, ", "")
     plain = only(run(load_mapping_table(directory), rules, left, right))

@@ -55,7 +55,7 @@ def test_json_report_has_the_documented_shape(comparison: Comparison) -> None:
     """companyId, summary with the six counts, and differences with the seven named keys."""
     doc = document(comparison)
     assert doc["companyId"] == "c-1"
-    counts = {"compared", "unexplained", "expectedGaps", "inferred", "noise", "presence"}
+    counts = {"compared", "unexplained", "expectedGaps", "inferredGaps", "noise", "presence"}
     assert counts <= set(doc["summary"])
     summary = doc["summary"]
     assert (summary["compared"], summary["unexplained"], summary["presence"]) == (60, 2, 1)
