@@ -231,7 +231,9 @@ class ExportClient:
         params = [("statuses", ExportJobStatus(status).value) for status in statuses]
         if company_id is not None:
             params.append(("company_id", company_id))
-        jobs = await self._collect("list_jobs", credential, "/v3/export-jobs", params, _JOB_PAGE)
+        jobs = await self._collect(
+            self._pages("list_jobs", credential, "/v3/export-jobs", params, _JOB_PAGE)
+        )
         if company_id is not None and any(
             job.company_id.lower() != company_id.lower() for job in jobs
         ):
@@ -257,25 +259,22 @@ class ExportClient:
         status: ExportJobItemStatus | None = None,
     ) -> list[ExportJobItemV3]:
         """``GET /v3/export-jobs/{jobId}/items``, every page (the control layer)."""
-        path = f"/v3/export-jobs/{_identifier(job_id)}/items"
-        params = [] if status is None else [("status", ExportJobItemStatus(status).value)]
-        items = await self._collect(
-            "list_job_items", credential, path, params, _JOB_ITEM_PAGE, by_offset=True
-        )
-        if any(item.export_job_id.lower() != job_id.lower() for item in items):
-            msg = "Pleo listed items of another export job."
-            raise UpstreamProtocolError(msg)
-        return items
+        return await self._collect(self.iter_job_items(credential, job_id, status=status))
 
     async def iter_job_items(
-        self, credential: UpstreamCredential, job_id: str
+        self,
+        credential: UpstreamCredential,
+        job_id: str,
+        *,
+        status: ExportJobItemStatus | None = None,
     ) -> AsyncIterator[list[ExportJobItemV3]]:
         """``GET /v3/export-jobs/{jobId}/items`` one page at a time (the control layer), so a
         caller keeps only what it needs of each page; paged like :meth:`iter_export_items`.
         Items of another job are a protocol error."""
         path = f"/v3/export-jobs/{_identifier(job_id)}/items"
+        params = [] if status is None else [("status", ExportJobItemStatus(status).value)]
         async for page in self._pages(
-            "list_job_items", credential, path, [], _JOB_ITEM_PAGE, by_offset=True
+            "list_job_items", credential, path, params, _JOB_ITEM_PAGE, by_offset=True
         ):
             if any(item.export_job_id.lower() != job_id.lower() for item in page):
                 msg = "Pleo listed items of another export job."
@@ -286,15 +285,7 @@ class ExportClient:
         self, credential: UpstreamCredential, job_id: str
     ) -> list[ExportItemV3]:
         """``GET /v3/export-items?job_id=…``, every page (the data layer)."""
-        params = [("job_id", _identifier(job_id))]
-        return await self._collect(
-            "list_export_items",
-            credential,
-            "/v3/export-items",
-            params,
-            _EXPORT_ITEM_PAGE,
-            by_offset=True,
-        )
+        return await self._collect(self.iter_export_items(credential, job_id))
 
     async def iter_export_items(
         self, credential: UpstreamCredential, job_id: str
@@ -407,22 +398,12 @@ class ExportClient:
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    async def _collect(
-        self,
-        operation: str,
-        credential: UpstreamCredential,
-        path: str,
-        params: list[tuple[str, str]],
-        adapter: TypeAdapter[CursorPage[T]],
-        *,
-        by_offset: bool = False,
-    ) -> list[T]:
-        """Every page of a list, joined in order; all pages share one deadline."""
+    async def _collect(self, pages: AsyncIterator[list[T]]) -> list[T]:
+        """Every page of a list, joined in order; all pages share one deadline (the pages are
+        fetched as they are iterated, inside it)."""
         results: list[T] = []
         with self._calls.deadline():
-            async for page in self._pages(
-                operation, credential, path, params, adapter, by_offset=by_offset
-            ):
+            async for page in pages:
                 results.extend(page)
         return results
 
