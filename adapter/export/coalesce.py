@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from adapter.errors import UpstreamTimeout
+from adapter.single_flight import SingleFlight
 
 __all__ = ["Coalescer"]
 
@@ -30,7 +31,7 @@ class Coalescer:
     """Runs one call per key at a time and hands its outcome to every concurrent caller."""
 
     def __init__(self) -> None:
-        self._running: dict[tuple[str, bytes], asyncio.Task[bytes]] = {}
+        self._flights: SingleFlight[bytes] = SingleFlight()
         self.shared = 0
         """Callers served by a call someone else started."""
 
@@ -48,11 +49,8 @@ class Coalescer:
     ) -> bytes:
         """``call()``'s result, from a run already in progress for ``key`` if there is one;
         a caller joining one waits at most ``wait_seconds`` (its own deadline)."""
-        task = self._running.get(key)
-        if task is None:
-            task = asyncio.create_task(call())
-            self._running[key] = task
-            task.add_done_callback(lambda done: self._finished(key, done))
+        task, joined = self._flights.join(key, call)
+        if not joined:
             # The first caller's own deadline bounds the call itself.
             return await asyncio.shield(task)
         self.shared += 1
@@ -64,9 +62,3 @@ class Coalescer:
                 return task.result()  # it finished as time ran out: its outcome, not ours
             msg = f"Pleo did not answer {operation} within this request's deadline."
             raise UpstreamTimeout(msg) from None
-
-    def _finished(self, key: tuple[str, bytes], task: asyncio.Task[bytes]) -> None:
-        if self._running.get(key) is task:
-            del self._running[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here, so an unawaited failure is not logged as lost

@@ -18,6 +18,7 @@ from adapter.errors import MappingError, UpstreamAuthError, UpstreamError, Upstr
 from adapter.export.client import ExportClient
 from adapter.export.models import ExportJobStatus, ExportJobV3
 from adapter.observability.context import company_hash
+from adapter.single_flight import SingleFlight
 from adapter.tenancy import Tenant
 from adapter.workflow.activity import ActivityLog
 from adapter.workflow.cache import CompanyView, ViewCache
@@ -25,7 +26,6 @@ from adapter.workflow.companies import CompanyDirectory
 from adapter.workflow.expense_docs import EncodedExpense, ExpenseEncoder
 from adapter.workflow.records import FINISHED_JOB_STATUSES, ItemCodes, JobRecord
 from adapter.workflow.rereads import JobRereads
-from adapter.workflow.single_flight import SingleFlight
 
 __all__ = ["CompanyViews", "select_current_job"]
 
